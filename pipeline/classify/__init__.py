@@ -1,0 +1,24 @@
+"""Stage 3: Document with practices -> the same Document with label scores.
+
+Every practice gets a score for every label of every set, highest first, and a
+``predicted`` flag from the model's per-label thresholds; no label is forced.
+"""
+from __future__ import annotations
+
+from ..document import Document, LabelScore
+from ..models import TaggerBundle, load_model
+
+__all__ = ["classify"]
+
+
+def classify(doc: Document, model: TaggerBundle | None = None) -> Document:
+    if not doc.practices:
+        return doc
+    model = model or load_model()
+    scored = model.score_texts([p.text for p in doc.practices])
+    for i, practice in enumerate(doc.practices):
+        for name, (labels, proba, predicted) in scored.items():
+            scores = [LabelScore(label, round(float(proba[i, j]), 4), bool(predicted[i, j]))
+                      for j, label in enumerate(labels)]
+            practice.labels[name] = sorted(scores, key=lambda s: (-s.score, s.label))
+    return doc

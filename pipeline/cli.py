@@ -1,0 +1,178 @@
+"""The ``hrc`` command: a thin layer over the library.
+
+Each command parses options, calls the library function of the same name, and
+turns a PipelineError into a one-line message. Exit codes: 0 all inputs
+succeeded, 1 some failed (or a model/corpus error), 2 usage error.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import sys
+
+import click
+
+from . import batch, export as export_module, train as train_module
+from .errors import PipelineError
+from .models import default_version, read_card
+
+
+def _setup_logging(quiet: bool, verbose: bool) -> None:
+    level = logging.WARNING if quiet else logging.DEBUG if verbose else logging.INFO
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--verbose", is_flag=True, help="Log debugging detail to stderr.")
+@click.pass_context
+def cli(ctx: click.Context, verbose: bool) -> None:
+    """Read human-rights-city documents: extract, segment and tag local practices."""
+    ctx.obj = {"verbose": verbose}
+
+
+def _batch_command(stage: str):
+    def command(ctx, inputs, output, quiet, strict, unit="practice", model=None, config=None):
+        _setup_logging(quiet, ctx.obj["verbose"])
+        from .config import settings
+        try:
+            summary = batch.run(list(inputs), output, stage=stage, model=model, unit=unit, quiet=quiet,
+                                strict=strict, settings=settings(config))
+        except PipelineError as exc:
+            raise click.ClickException(f"{exc} ({exc.code})") from exc
+        if not quiet:
+            click.echo(summary.line(), err=True)
+            for error in summary.errors:
+                click.echo(f"  {error['source']}: [{error['code']}] {error['stage']}: {error['reason']}", err=True)
+        ctx.exit(1 if summary.failed else 0)
+    return command
+
+
+_inputs = click.argument("inputs", nargs=-1, required=True)
+_output = click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
+                       help="Output file: .jsonl, .csv or .parquet.")
+_quiet = click.option("--quiet", "-q", is_flag=True, help="No progress bar or summary.")
+_strict = click.option("--strict", is_flag=True, help="Stop at the first input that fails.")
+_config = click.option("--config", type=click.Path(exists=True, dir_okay=False), help="Settings YAML laid over the defaults.")
+
+
+@cli.command()
+@_inputs
+@_output
+@click.option("--unit", type=click.Choice(["practice", "document"]), default="practice",
+              help="One record per practice found, or per input document.")
+@click.option("--model", default="default", help="Model version under models/, or a model folder.")
+@_quiet
+@_strict
+@_config
+@click.pass_context
+def classify(ctx, inputs, output, unit, model, quiet, strict, config):
+    """Extract, segment and tag INPUTS (files, folders, URLs, or - for stdin).
+
+    Example: hrc classify corpus/examples -o tagged.jsonl
+    """
+    _batch_command("classify")(ctx, inputs, output, quiet, strict, unit, model, config)
+
+
+@cli.command()
+@_inputs
+@_output
+@_quiet
+@_strict
+@_config
+@click.pass_context
+def extract(ctx, inputs, output, quiet, strict, config):
+    """Extract text, blocks, headings and pages from INPUTS.
+
+    Example: hrc extract report.pdf page.html -o extracted.jsonl
+    """
+    _batch_command("extract")(ctx, inputs, output, quiet, strict, config=config)
+
+
+@cli.command()
+@_inputs
+@_output
+@click.option("--unit", type=click.Choice(["practice", "document"]), default="practice")
+@_quiet
+@_strict
+@_config
+@click.pass_context
+def segment(ctx, inputs, output, unit, quiet, strict, config):
+    """Split INPUTS into practices with their parts and place.
+
+    Example: hrc segment report.pdf -o practices.jsonl
+    """
+    _batch_command("segment")(ctx, inputs, output, quiet, strict, unit, config=config)
+
+
+@cli.command()
+@click.option("--corpus", "practices_file", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="Labelled practices JSONL (default: corpus/practices.jsonl).")
+@click.option("--labels", "labels_file", type=click.Path(exists=True, dir_okay=False), default=None)
+@click.option("--models-dir", type=click.Path(file_okay=False), default=None)
+@click.option("--version", "version", default=None, help="Name of the model folder to write.")
+@click.option("--make-default", is_flag=True, help="Point models/DEFAULT at the new model.")
+@_quiet
+@_config
+def train(practices_file, labels_file, models_dir, version, make_default, quiet, config):
+    """Train the tagger on the corpus and write a model folder with its card.
+
+    Example: hrc train --make-default
+    """
+    _setup_logging(quiet, False)
+    from .config import LABELS_FILE, MODELS_DIR, PRACTICES_FILE, settings
+    try:
+        bundle = train_module.train(practices_file or PRACTICES_FILE, labels_file or LABELS_FILE,
+                                    models_dir or MODELS_DIR, settings(config), version, make_default)
+    except PipelineError as exc:
+        raise click.ClickException(f"{exc} ({exc.code})") from exc
+    metrics = bundle.card["metrics"]["heldout"]
+    if not quiet:
+        click.echo(f"model {bundle.version}: " + json.dumps(
+            {k: {m: v for m, v in metrics[k].items() if m != "per_label"} for k in metrics}), err=True)
+
+
+@cli.command()
+@click.argument("run_file", type=click.Path(exists=True, dir_okay=False))
+@_output
+@click.option("--include-errors", is_flag=True, help="Keep error records (JSONL/CSV).")
+def export(run_file, output, include_errors):
+    """Turn a classification output into CSV, JSONL or Parquet.
+
+    Example: hrc export tagged.jsonl -o tagged.csv
+    """
+    try:
+        count = export_module.export(run_file, output, include_errors)
+    except PipelineError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"{count} records written to {output}", err=True)
+
+
+@cli.group()
+def models():
+    """List the trained models."""
+
+
+@models.command("list")
+def models_list():
+    """Show each model folder with its held-out scores; * marks the default.
+
+    Example: hrc models list
+    """
+    from .config import MODELS_DIR
+    try:
+        current = default_version()
+    except PipelineError:
+        current = None
+    for folder in sorted(p for p in MODELS_DIR.iterdir() if (p / "card.json").exists()):
+        card = read_card(folder)
+        heldout = card.get("metrics", {}).get("heldout", {})
+        figures = ", ".join(f"{k} micro-F1 {v['micro_f1']}" for k, v in heldout.items() if "micro_f1" in v)
+        click.echo(f"{'*' if folder.name == current else ' '} {folder.name}  {figures}")
+
+
+def main() -> None:
+    cli()
+
+
+if __name__ == "__main__":
+    main()

