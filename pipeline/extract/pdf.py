@@ -67,14 +67,14 @@ def open_pdf(data: bytes, source: str):
         raise CorruptFile("not a PDF file (no %PDF header)", source=source)
     try:
         return pdfplumber.open(io.BytesIO(data), password="")
-    except (PDFPasswordIncorrect, PDFEncryptionError) as exc:
-        raise EncryptedFile(f"encrypted PDF needs a password ({type(exc).__name__})", source=source) from exc
-    except (PDFSyntaxError, PSException, ValueError, KeyError, TypeError) as exc:
-        raise CorruptFile(f"unreadable PDF: {exc or type(exc).__name__}", source=source) from exc
-    except Exception as exc:  # pdfminer raises many kinds on damaged files
-        if "password" in str(exc).lower() or "encrypt" in str(exc).lower():
-            raise EncryptedFile(f"encrypted PDF: {exc}", source=source) from exc
-        raise CorruptFile(f"unreadable PDF: {type(exc).__name__}: {exc}", source=source) from exc
+    except Exception as wrapped:  # pdfplumber wraps pdfminer's error in PdfminerException
+        inner = wrapped.args[0] if wrapped.args and isinstance(wrapped.args[0], Exception) else wrapped
+        inner = inner if isinstance(inner, Exception) else wrapped
+        if isinstance(inner, (PDFPasswordIncorrect, PDFEncryptionError)) or "password" in str(inner).lower():
+            raise EncryptedFile(f"encrypted PDF needs a password ({type(inner).__name__})", source=source) from wrapped
+        if isinstance(inner, (PDFSyntaxError, PSException)):
+            raise CorruptFile(f"unreadable PDF: {inner or type(inner).__name__}", source=source) from wrapped
+        raise CorruptFile(f"unreadable PDF: {type(inner).__name__}: {inner}", source=source) from wrapped
 
 
 def page_lines(page, page_no: int) -> list[Line]:

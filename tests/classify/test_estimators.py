@@ -1,0 +1,48 @@
+import numpy as np
+import pytest
+from sklearn.model_selection import cross_val_score
+
+from pipeline.classify.estimators import MultiLabelTagger, SingleLabelTagger
+
+TEXTS = [
+    "The city opened a shelter for refugees and asylum seekers arriving by train.",
+    "Newcomers get language classes and help with residence papers at the welcome desk.",
+    "Migrant workers receive legal advice on their permits from a municipal office.",
+    "A reception centre for people displaced by conflict abroad opened in the old barracks.",
+    "Residents voted on how to spend part of the district budget in neighbourhood assemblies.",
+    "A citizens' council now advises the mayor on transport and public space.",
+    "The participatory budget let young people choose projects for their schools.",
+    "Neighbourhood assemblies co-designed the new park with the planning office.",
+] * 3
+Y = np.array([[1, 0]] * 4 + [[0, 1]] * 4) .tolist() * 3
+SMALL = dict(min_df=1, cv_folds=3, max_word_features=500, max_char_features=500)
+
+
+def test_multilabel_tagger_learns_and_scores_every_label():
+    tagger = MultiLabelTagger(**SMALL).fit(TEXTS, Y, classes=["migration", "participatory_democracy"])
+    proba = tagger.predict_proba(["Asylum seekers find a shelter and legal help at the new reception office."])
+    assert proba.shape == (1, 2) and ((0 <= proba) & (proba <= 1)).all()
+    assert proba[0, 0] > proba[0, 1]
+    assert list(tagger.classes_) == ["migration", "participatory_democracy"]
+    assert tagger.thresholds_.shape == (2,)
+
+
+def test_no_label_is_forced():
+    tagger = MultiLabelTagger(**SMALL).fit(TEXTS, Y, classes=["migration", "participatory_democracy"])
+    predicted = tagger.predict(["Quarterly figures for the municipal car park were published."])
+    proba = tagger.predict_proba(["Quarterly figures for the municipal car park were published."])
+    assert (predicted == (proba >= tagger.thresholds_)).all()
+
+
+def test_works_with_sklearn_model_selection():
+    labels = np.array(["inclusion"] * 4 + ["recognition"] * 4) .tolist() * 3
+    scores = cross_val_score(SingleLabelTagger(**SMALL), TEXTS, labels, cv=3)
+    assert scores.mean() > 0.6
+    params = MultiLabelTagger(C=2.0).get_params()
+    assert params["C"] == 2.0 and "threshold_grid" in params
+
+
+def test_single_label_min_score_leaves_pillar_empty():
+    labels = ["inclusion"] * 4 + ["recognition"] * 4
+    tagger = SingleLabelTagger(min_score=0.99, **SMALL).fit(TEXTS[:8] * 2, labels * 2)
+    assert tagger.predict(["An unrelated sentence about weather."])[0] is None

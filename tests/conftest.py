@@ -1,0 +1,41 @@
+"""Shared fixtures: the shared/ folder (skipped cleanly when absent), generated
+PDFs, and the committed default model."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+EXAMPLES = ROOT / "corpus" / "examples"
+
+
+def shared_path(*parts: str) -> Path:
+    path = SHARED.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"../shared is absent ({path} not found): real-document tests skipped")
+    return path
+
+
+@pytest.fixture(scope="session")
+def gold_practices() -> list[dict]:
+    path = shared_path("seeds", "gold", "practices.jsonl")
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+@pytest.fixture(scope="session")
+def default_model():
+    from pipeline.models import load_model
+
+    return load_model()
+
+
+@pytest.fixture(scope="session")
+def pdf_dir(tmp_path_factory) -> Path:
+    from tests.fixtures.make_pdfs import build_all
+
+    folder = tmp_path_factory.mktemp("pdfs")
+    build_all(folder)
+    return folder

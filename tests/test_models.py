@@ -1,0 +1,46 @@
+import shutil
+
+import pytest
+import yaml
+
+from pipeline.config import LABELS_FILE, MODELS_DIR
+from pipeline.corpus import load_taxonomy
+from pipeline.errors import ModelError
+from pipeline.models import default_version, load_model, read_card
+
+
+@pytest.fixture
+def model_copy(tmp_path):
+    version = default_version()
+    shutil.copytree(MODELS_DIR / version, tmp_path / version)
+    (tmp_path / "DEFAULT").write_text(version)
+    return tmp_path / version
+
+
+def test_default_model_has_a_complete_card(default_model):
+    card = default_model.card
+    for key in ("version", "taxonomy_version", "corpus_sha256", "metrics", "libraries", "model_sha256", "train_settings"):
+        assert key in card
+    assert set(card["metrics"]["heldout"]) == {"themes", "principles", "pillar"}
+    assert card["taxonomy_version"] == load_taxonomy().version
+
+
+def test_truncated_model_is_refused_before_unpickling(model_copy):
+    model_file = model_copy / "model.joblib"
+    model_file.write_bytes(model_file.read_bytes()[:1000])
+    with pytest.raises(ModelError, match="truncated or tampered"):
+        load_model(model_copy)
+
+
+def test_model_for_another_taxonomy_version_is_refused(model_copy, tmp_path):
+    labels = yaml.safe_load(LABELS_FILE.read_text(encoding="utf-8"))
+    labels["version"] = "999"
+    other = tmp_path / "labels.yaml"
+    other.write_text(yaml.safe_dump(labels), encoding="utf-8")
+    with pytest.raises(ModelError, match="taxonomy version"):
+        load_model(model_copy, taxonomy=load_taxonomy(other))
+
+
+def test_missing_default_gives_a_clear_error(tmp_path):
+    with pytest.raises(ModelError, match="hrc train"):
+        load_model(models_dir=tmp_path)
