@@ -60,3 +60,16 @@ def test_datasheet_numbers_match_the_file(practices):
         counts = Counter(l for p in practices for l in p[name])
         for label, count in counts.items():
             assert re.search(rf"\| `{label}` \| {count} \|", sheet), f"datasheet count for {label}"
+
+
+def test_segment_documents_have_gold_spans():
+    from pipeline.config import SEGMENTS_FILE
+
+    documents = load_practices(SEGMENTS_FILE)
+    assert len(documents) >= 150
+    assert sum(not d["headed"] for d in documents) >= len(documents) / 2 - 1
+    for document in documents:
+        parts = {s["part"] for s in document["spans"]}
+        assert {"title", "challenge", "solution"} <= parts
+        for span in document["spans"]:
+            assert 0 <= span["start"] < span["end"] <= len(document["text"])

@@ -1,0 +1,69 @@
+"""Rewrite the counts section of corpus/README.md from the corpus files.
+
+Usage: python corpus/tools/datasheet.py
+Everything between the COUNTS markers is regenerated; the prose around it is
+written by hand. A test checks that the numbers match the files.
+"""
+from __future__ import annotations
+
+import re
+import sys
+from collections import Counter
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+from pipeline.config import CORPUS_DIR, PRACTICES_FILE, SEGMENTS_FILE  # noqa: E402
+from pipeline.corpus import load_practices, load_taxonomy  # noqa: E402
+
+START, END = "<!-- COUNTS:START -->", "<!-- COUNTS:END -->"
+
+
+def table(title: str, counts: Counter, labels, total_test: Counter | None = None) -> list[str]:
+    rows = [f"| {title} | practices | in test split |", "|---|---|---|"]
+    for label in labels:
+        rows.append(f"| `{label}` | {counts[label]} | {total_test[label] if total_test else ''} |")
+    return rows + [""]
+
+
+def counts_section() -> str:
+    practices = load_practices(PRACTICES_FILE)
+    segments = load_practices(SEGMENTS_FILE) if SEGMENTS_FILE.exists() else []
+    taxonomy = load_taxonomy()
+    test = [p for p in practices if p["split"] == "test"]
+    lines = [f"The corpus holds **{len(practices)} practices** ({len(practices) - len(test)} train, {len(test)} test), "
+             f"from {len({p['country'] for p in practices})} countries and "
+             f"{len({(p['city'], p['country']) for p in practices})} distinct places; "
+             f"{sum(bool(p.get('hard_case')) for p in practices)} are marked as deliberate hard cases.", ""]
+    words = sorted(len(p["text"].split()) for p in practices)
+    lines += [f"Length: {words[0]} to {words[-1]} words, median {words[len(words) // 2]}.", ""]
+    styles = Counter(p["style"] for p in practices)
+    lines += ["| style | practices |", "|---|---|"] + [f"| {s} | {n} |" for s, n in styles.most_common()] + [""]
+    for name in ("themes", "principles"):
+        lines += table(name, Counter(l for p in practices for l in p[name]), taxonomy[name].labels,
+                       Counter(l for p in test for l in p[name]))
+    lines += table("pillar", Counter(p["pillar"] for p in practices), list(taxonomy["pillar"].labels) + [None],
+                   Counter(p["pillar"] for p in test))
+    per_practice = Counter(len(p["themes"]) for p in practices)
+    lines += ["Themes per practice: " + ", ".join(f"{k}: {per_practice[k]}" for k in sorted(per_practice)), ""]
+    regions = Counter(p["id"].split("-")[0] for p in practices)
+    lines += ["Practices per writing batch (one world region each, see above): "
+              + ", ".join(f"{k}: {v}" for k, v in sorted(regions.items())), ""]
+    if segments:
+        lines += [f"`segments.jsonl` holds **{len(segments)} documents** "
+                  f"({sum(d['headed'] for d in segments)} with part headings, "
+                  f"{sum(not d['headed'] for d in segments)} without; "
+                  f"{sum(d['split'] == 'test' for d in segments)} in the test split) containing "
+                  f"{sum(len(d['practice_ids']) for d in segments)} practices.", ""]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    path = CORPUS_DIR / "README.md"
+    text = path.read_text(encoding="utf-8")
+    new = re.sub(re.escape(START) + ".*?" + re.escape(END), lambda _: f"{START}\n{counts_section()}\n{END}",
+                 text, flags=re.S)
+    path.write_text(new, encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
