@@ -25,7 +25,7 @@ HEADINGS = {
     "solution": ["Solution proposed", "Actions", "What the city did", "The response"],
     "takeaways": ["Takeaways", "Lessons learned", "What others can learn"],
 }
-PART_ORDER = ("challenge", "solution", "takeaways", "quote")
+PART_ORDER = ("challenge", "solution", "takeaways", "quote", "references")
 
 
 class Writer:
