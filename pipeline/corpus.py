@@ -73,7 +73,7 @@ def training_text(record: dict) -> str:
     return text if title and title in text else f"{title}\n{text}".strip()
 
 
-def label_matrix(records: list[dict], taxonomy: Taxonomy) -> "np.ndarray":
+def label_matrix(records: list[dict], taxonomy: Taxonomy):
     """One 0/1 column per label of every set (pillar included), for stratifying."""
     import numpy as np
 

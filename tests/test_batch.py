@@ -5,7 +5,6 @@ import sys
 
 import jsonschema
 import pandas as pd
-import pytest
 
 from pipeline.config import SCHEMA_FILE
 from tests.conftest import EXAMPLES

@@ -6,7 +6,7 @@ import yaml
 from pipeline.config import LABELS_FILE, MODELS_DIR
 from pipeline.corpus import load_taxonomy
 from pipeline.errors import ModelError
-from pipeline.models import default_version, load_model, read_card
+from pipeline.models import default_version, load_model
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ import re
 
 from ..config import settings as load_settings
 from ..document import Document, Practice
-from .layouts import HeadingMatcher, Unit, build_practice, detect, label_units
+from .layouts import HeadingMatcher, build_practice, detect, label_units
 
 log = logging.getLogger(__name__)
 __all__ = ["segment"]

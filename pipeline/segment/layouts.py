@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, field
 
 from ..document import Block, Document, Place, Practice
-from .place import find_place, normalise_country, split_title_place
+from .place import find_place, split_title_place
 
 URL_LINE = re.compile(r"^(\s*(\d{1,2}\)\s*)?[a-z]?https?://\S+\s*)+$", re.I)
 WRAPPED_END = re.compile(r"\b(of|for|and|the|to|in|on|with|a|an|by|from|at|de|del|la)$", re.I)
@@ -229,7 +229,3 @@ def _fill_single(practice: Practice, units: list[Unit], doc: Document) -> None:
     practice.sections = {k: "\n".join(v) for k, v in parts.items()}
     if "lede" not in practice.sections and not parts:
         practice.sections["body"] = practice.text
-
-
-def country_of(place: Place) -> str | None:
-    return normalise_country(place.country) or place.country

@@ -1,5 +1,4 @@
 import numpy as np
-import pytest
 from sklearn.model_selection import cross_val_score
 
 from pipeline.classify.estimators import MultiLabelTagger, SingleLabelTagger
