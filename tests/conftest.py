@@ -39,3 +39,17 @@ def pdf_dir(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("pdfs")
     build_all(folder)
     return folder
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _private_cache_home(tmp_path_factory):
+    """Fetch caches and host locks go to a temporary folder, never the user's ~/.cache."""
+    import os
+
+    previous = os.environ.get("XDG_CACHE_HOME")
+    os.environ["XDG_CACHE_HOME"] = str(tmp_path_factory.mktemp("cache-home"))
+    yield
+    if previous is None:
+        os.environ.pop("XDG_CACHE_HOME", None)
+    else:
+        os.environ["XDG_CACHE_HOME"] = previous

@@ -3,7 +3,9 @@
 Only http(s); a timeout, a byte cap and a redirect cap on every request;
 retries with back-off on connection errors and 5xx answers. Private and
 link-local addresses are refused unless ``allow_private_hosts`` is set (tests
-set it to serve pages from 127.0.0.1).
+set it to serve pages from 127.0.0.1). Pages are kept in an on-disk cache
+(:mod:`.fetch_cache`) and each host gets at most ``per_host_limit`` requests at
+once across all worker processes (:mod:`.host_slots`).
 """
 from __future__ import annotations
 
@@ -12,11 +14,14 @@ import logging
 import socket
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import urlparse
 
 import requests
 
 from ..errors import FetchFailed, TooLarge
+from .fetch_cache import CacheEntry, FetchCache, default_cache_dir
+from .host_slots import host_slot
 
 log = logging.getLogger(__name__)
 
@@ -48,10 +53,39 @@ def _check_host(url: str, allow_private: bool) -> None:
 
 
 def fetch(url: str, settings: dict) -> Fetched:
-    """GET a URL with the caps in ``settings`` (the ``fetch`` section)."""
+    """GET a URL with the caps in ``settings`` (the ``fetch`` section), through the cache."""
+    cache = FetchCache.from_settings(settings)
+    cached = cache.get(url)
+    if cached is not None and cache.is_fresh(cached):
+        log.debug("cache hit %s", url)
+        return Fetched(cached.final_url, cached.data, cached.content_type, cached.charset)
+    _check_host(url, settings["allow_private_hosts"])
+    host = urlparse(url).hostname or ""
+    lock_folder = Path(settings.get("cache_dir") or default_cache_dir()) / ".hosts"
+    try:
+        with host_slot(host, lock_folder, int(settings.get("per_host_limit", 2)),
+                       float(settings.get("per_host_delay_seconds", 0)), float(settings["timeout_seconds"]) * 3):
+            result = _download(url, settings, cached)
+    except TimeoutError as exc:
+        raise FetchFailed(str(exc), source=url) from exc
+    if result is None:  # 304 Not Modified: the stale copy is still right
+        cache.touch(cached)
+        return Fetched(cached.final_url, cached.data, cached.content_type, cached.charset)
+    fetched, etag, last_modified = result
+    cache.put(CacheEntry(url=url, final_url=fetched.url, content_type=fetched.content_type, charset=fetched.charset,
+                         etag=etag, last_modified=last_modified, fetched_at=time.time(), data=fetched.data))
+    return fetched
+
+
+def _download(url: str, settings: dict, stale: CacheEntry | None):
+    """(Fetched, etag, last_modified), or None when a stale copy is still valid."""
     session = requests.Session()
     session.max_redirects = settings["max_redirects"]
     headers = {"User-Agent": settings["user_agent"]}
+    if stale is not None and stale.etag:
+        headers["If-None-Match"] = stale.etag
+    if stale is not None and stale.last_modified:
+        headers["If-Modified-Since"] = stale.last_modified
     attempts = settings["retries"] + 1
     last_error: Exception | None = None
     for attempt in range(attempts):
@@ -60,10 +94,10 @@ def fetch(url: str, settings: dict) -> Fetched:
             with session.get(url, headers=headers, timeout=settings["timeout_seconds"], stream=True) as response:
                 for hop in response.history + [response]:
                     _check_host(hop.url, settings["allow_private_hosts"])
-                if response.status_code >= 500:
+                if response.status_code == 304 and stale is not None:
+                    return None
+                if response.status_code >= 400:  # 5xx is retried below, 4xx is not
                     raise FetchFailed(f"HTTP {response.status_code}", source=url)
-                if response.status_code >= 400:
-                    raise FetchFailed(f"HTTP {response.status_code}", source=url)  # not retried
                 chunks, size = [], 0
                 for chunk in response.iter_content(65536):
                     size += len(chunk)
@@ -71,8 +105,9 @@ def fetch(url: str, settings: dict) -> Fetched:
                         raise TooLarge(f"response over {settings['max_bytes']} bytes", source=url)
                     chunks.append(chunk)
                 content_type = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
-                return Fetched(response.url, b"".join(chunks), content_type, response.encoding
-                               if "charset" in response.headers.get("Content-Type", "").lower() else None)
+                charset = response.encoding if "charset" in response.headers.get("Content-Type", "").lower() else None
+                fetched = Fetched(response.url, b"".join(chunks), content_type, charset)
+                return fetched, response.headers.get("ETag"), response.headers.get("Last-Modified")
         except requests.TooManyRedirects as exc:
             raise FetchFailed(f"more than {settings['max_redirects']} redirects", source=url) from exc
         except FetchFailed as exc:

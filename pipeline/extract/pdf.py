@@ -12,11 +12,12 @@ import io
 import logging
 import re
 import statistics
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 
 from ..document import Block
-from ..errors import CorruptFile, EncryptedFile, NoTextLayer, TooLarge
+from ..errors import CorruptFile, EncryptedFile, NoTextLayer, TimeLimitExceeded, TooLarge
 from .blocks import normalise_text
 from .text import BULLET_RE
 
@@ -79,13 +80,29 @@ def open_pdf(data: bytes, source: str):
 
 def page_lines(page, page_no: int) -> list[Line]:
     """Lines of one page in reading order (columns left to right)."""
-    words = page.extract_words(extra_attrs=["size", "fontname"], keep_blank_chars=False, x_tolerance=1.5)
+    words = page_words(page)
     if not words:
         return []
     lines: list[Line] = []
     for column in split_columns(words, float(page.width)):
         lines.extend(_column_lines(column, page_no))
     return lines
+
+
+def page_words(page) -> list[dict]:
+    """Words with their font size and name, taken from their characters.
+
+    Passing ``extra_attrs`` to pdfplumber would split a word wherever a
+    character's size differs in the last float digit (seen in real files), so
+    the attributes are read from each word's characters instead.
+    """
+    words = page.extract_words(keep_blank_chars=False, x_tolerance=1.5, return_chars=True)
+    for word in words:
+        chars = word.pop("chars", None) or []
+        word["size"] = round(statistics.median(c.get("size", 0) for c in chars), 1) if chars else 0.0
+        fonts = Counter(c.get("fontname") or "" for c in chars)
+        word["fontname"] = fonts.most_common(1)[0][0] if fonts else ""
+    return words
 
 
 def _column_lines(words: list[dict], page_no: int) -> list[Line]:
@@ -133,9 +150,22 @@ def split_columns(words: list[dict], width: float) -> list[list[dict]]:
     right = [w for w in words if w["x0"] >= cut]
     if len(left) < 3 or len(right) < 3:
         return [words]
+    if _is_line_number_column(left):
+        return [words]
     if _is_label_column(left, right):
         return [merge_label_column(left, right)]
     return [left, right]
+
+
+def _is_line_number_column(left: list[dict]) -> bool:
+    """Numbered lines (transcripts, legal drafts): the numbers belong to the rows
+    beside them, so the page must not be split there."""
+    numbers = [w["text"] for w in sorted(left, key=lambda w: w["top"])]
+    if len(numbers) < 5 or not all(n.isdigit() and len(n) <= 3 for n in numbers):
+        return False
+    values = [int(n) for n in numbers]
+    rising = sum(b > a for a, b in zip(values, values[1:]))
+    return rising >= 0.8 * (len(values) - 1)
 
 
 def _is_label_column(left: list[dict], right: list[dict]) -> bool:
@@ -264,6 +294,16 @@ def lines_to_blocks(lines: list[Line]) -> list[Block]:
     return blocks
 
 
+def page_links(page, source: str, number: int) -> list[str]:
+    """Targets of a page's link annotations; a malformed annotation tree (some
+    real files recurse without end) costs the links, never the text."""
+    try:
+        return [h["uri"] for h in page.hyperlinks if h.get("uri")]
+    except Exception as exc:
+        log.warning("%s: page %d link annotations unreadable: %s", source, number, exc)
+        return []
+
+
 def extract_pdf(data: bytes, source: str, limits: dict) -> tuple[list[Block], dict, list[str], int]:
     """Blocks, metadata, link targets and page count of a PDF's bytes."""
     pdf = open_pdf(data, source)
@@ -274,16 +314,20 @@ def extract_pdf(data: bytes, source: str, limits: dict) -> tuple[list[Block], di
             raise CorruptFile(f"unreadable PDF page tree: {exc}", source=source) from exc
         if n_pages > limits["max_pdf_pages"]:
             raise TooLarge(f"{n_pages} pages, over the limit of {limits['max_pdf_pages']}", source=source)
+        deadline = time.monotonic() + limits["max_seconds_per_document"]
         pages, heights, links = [], [], []
         for number, page in enumerate(pdf.pages, start=1):
+            if time.monotonic() > deadline:
+                raise TimeLimitExceeded(
+                    f"stopped at page {number} of {n_pages}: over the limit of "
+                    f"{limits['max_seconds_per_document']} s per document", source=source)
+            heights.append(float(page.height or 792))
             try:
                 pages.append(page_lines(page, number))
-                heights.append(float(page.height))
-                links.extend(h.get("uri") for h in page.hyperlinks if h.get("uri"))
-            except Exception as exc:
+            except Exception as exc:  # one broken page must not lose the others
                 log.warning("%s: page %d unreadable: %s", source, number, exc)
                 pages.append([])
-                heights.append(float(page.height or 792))
+            links.extend(page_links(page, source, number))
         metadata = {k: str(v) for k, v in (pdf.metadata or {}).items() if isinstance(v, (str, int, float))}
     if not any(pages):
         raise NoTextLayer("no text layer (scanned or image-only PDF)", source=source)
