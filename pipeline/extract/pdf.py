@@ -24,6 +24,8 @@ from .text import BULLET_RE
 log = logging.getLogger(__name__)
 
 URL_RE = re.compile(r"https?://\S+")
+# "7", "Page 7", "page 7 of 20", "7 / 20", "- 7 -", "[7]", "p. 7"
+PAGE_NUMBER_RE = re.compile(r"[-\u2013\u2014\[(]?\s*(page|p\.|pg\.?)?\s*\d{1,4}(\s*(/|of)\s*\d{1,4})?\s*[-\u2013\u2014\])]?")
 _MARGIN_FRACTION = 0.09  # top/bottom band where running headers and footers live
 
 
@@ -120,41 +122,84 @@ def _column_lines(words: list[dict], page_no: int) -> list[Line]:
 
 
 def split_columns(words: list[dict], width: float) -> list[list[dict]]:
-    """Split a page's words at vertical gutters that no word crosses.
+    """Split a page's words at a vertical gutter, in reading order.
 
-    A gutter must be at least 8 points wide, lie between 15% and 85% of the
-    page width, and have text on both sides over a good part of the page;
-    otherwise the page is one column. A narrow left column of short labels is
-    merged back by :func:`merge_label_column` so its labels read as headings
-    before the text beside them.
+    A gutter is at least 8 points wide, lies between 15% and 85% of the page
+    width, and is crossed by at most a few words (a page-wide title, a long URL);
+    otherwise the page is one column. Rows holding a crossing word span both
+    columns: they cut the page into bands, and each band is read left column
+    first, then right. A narrow left column of short labels is merged back by
+    :func:`merge_label_column` so its labels read as headings before the text
+    beside them; a column of line numbers stays with its rows.
     """
     if len(words) < 20:
         return [words]
+    cut = _find_gutter(words, width)
+    if cut is None:
+        return [words]
+    # a word crossing the gutter is page-wide only if it reaches well into the
+    # right column; a long URL overflowing its column stays in the left one
+    right_middle = (cut + max(w["x1"] for w in words)) / 2
+    crossing = [w for w in words if w["x0"] < cut < w["x1"]]
+    spans = [(w["top"], w["bottom"]) for w in crossing if w["x1"] >= right_middle]
+    spanning = [w for w in words if any(w["top"] < bottom and w["bottom"] > top for top, bottom in spans)]
+    span_ids = {id(w) for w in spanning}
+    left = [w for w in words if w["x0"] < cut and id(w) not in span_ids]
+    right = [w for w in words if w["x0"] >= cut and id(w) not in span_ids]
+    if len(left) < 3 or len(right) < 3:
+        return [words]
+    if not spanning and _is_line_number_column(left):
+        return [words]
+    if not spanning and _is_label_column(left, right):
+        return [merge_label_column(left, right)]
+    return _bands(left, right, spanning)
+
+
+def _find_gutter(words: list[dict], width: float) -> float | None:
     occupied = [0] * (int(width) + 2)
     for w in words:
         for x in range(max(0, int(w["x0"])), min(len(occupied), int(w["x1"]) + 1)):
             occupied[x] += 1
+    allowed = min(3, len(words) // 60)  # a few page-wide words may cross on a full page
     lo, hi = int(width * 0.15), int(width * 0.85)
     best, run_start = None, None
-    for x in range(lo, hi + 1):
-        if occupied[x] == 0:
+    for x in range(lo, hi + 2):
+        if x <= hi and occupied[x] <= allowed:
             run_start = x if run_start is None else run_start
         elif run_start is not None:
             if x - run_start >= 8 and (best is None or x - run_start > best[1] - best[0]):
                 best = (run_start, x)
             run_start = None
     if best is None:
-        return [words]
-    cut = (best[0] + best[1]) / 2
-    left = [w for w in words if w["x1"] <= cut]
-    right = [w for w in words if w["x0"] >= cut]
-    if len(left) < 3 or len(right) < 3:
-        return [words]
-    if _is_line_number_column(left):
-        return [words]
-    if _is_label_column(left, right):
-        return [merge_label_column(left, right)]
-    return [left, right]
+        return None
+    # cut where fewest words cross: the middle of the longest such stretch in the gutter
+    floor = min(occupied[best[0]:best[1]])
+    stretches, start = [], None
+    for x in range(best[0], best[1] + 1):
+        if x < best[1] and occupied[x] == floor:
+            start = x if start is None else start
+        elif start is not None:
+            stretches.append((start, x))
+            start = None
+    left, right = max(stretches, key=lambda r: r[1] - r[0])
+    return (left + right) / 2
+
+
+def _bands(left: list[dict], right: list[dict], spanning: list[dict]) -> list[list[dict]]:
+    """Left then right column between page-wide rows, top to bottom."""
+    cuts = sorted({round(w["top"]) for w in spanning})
+    rows: dict[int, list[dict]] = {}
+    for w in spanning:
+        rows.setdefault(round(w["top"]), []).append(w)
+    out: list[list[dict]] = []
+    previous = float("-inf")
+    for cut in cuts + [float("inf")]:
+        out.append([w for w in left if previous <= w["top"] < cut])
+        out.append([w for w in right if previous <= w["top"] < cut])
+        if cut in rows:
+            out.append(rows[cut])
+        previous = cut
+    return [group for group in out if group]
 
 
 def _is_line_number_column(left: list[dict]) -> bool:
@@ -191,7 +236,7 @@ def merge_label_column(labels: list[dict], body: list[dict]) -> list[dict]:
     for group in groups:
         first = group[0].words[0]
         merged.append(dict(
-            first, _label=True, text=" ".join(r.text for r in group),
+            first, _label=True, text=join_lines([r.text for r in group]),
             x0=min(r.x0 for r in group), x1=max(r.x1 for r in group),
             top=group[0].top, bottom=group[0].bottom,
         ))
@@ -219,7 +264,7 @@ def drop_running_lines(pages: list[list[Line]], heights: list[float]) -> list[li
             if _in_margin(line, height):
                 if _furniture_key(line.text) in repeated:
                     continue
-                if re.fullmatch(r"(page\s*)?\d{1,4}(\s*(/|of)\s*\d{1,4})?", line.text.strip().lower()):
+                if PAGE_NUMBER_RE.fullmatch(line.text.strip().lower()):
                     continue
             kept.append(line)
         out.append(kept)
@@ -274,16 +319,19 @@ def lines_to_blocks(lines: list[Line]) -> list[Block]:
             and len(line.text.split()) <= 18 and not BULLET_RE.match(line.text)
         )
         is_bullet = bool(BULLET_RE.match(line.text)) and not re.match(r"^\d{1,2}\)\s*https?://", line.text)
-        gap = (line.top - prev.bottom) if prev and prev.page == line.page else 999
         line_height = max(line.bottom - line.top, 1)
+        if prev is not None and (line.page != prev.page or line.top < prev.top - line_height):
+            # a new page or column: text goes on unless the last line ended a sentence
+            gap_break = not (kind in ("paragraph", "list_item") and not is_heading and not is_bullet
+                             and prev.text[-1:] not in ".:!?")
+        else:
+            gap_break = prev is not None and line.top - prev.bottom > line_height * 0.9
         new_block = (
             prev is None
-            or line.page != prev.page and not (kind == "paragraph" and not is_heading and not is_bullet
-                                                and prev.text[-1:] not in ".:!?")
-            or gap > line_height * 0.9
+            or gap_break
             or is_bullet
             or (is_heading != (kind == "heading"))
-            or (kind == "heading" and abs(line.size - prev.size) > 0.5)
+            or abs(line.size - prev.size) > 0.5  # a change of type size starts a new block
         )
         if new_block:
             flush()
