@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
+from pathlib import Path
 
 import click
 
@@ -129,6 +130,27 @@ def train(practices_file, labels_file, models_dir, version, make_default, quiet,
     if not quiet:
         click.echo(f"model {bundle.version}: " + json.dumps(
             {k: {m: v for m, v in metrics[k].items() if m != "per_label"} for k in metrics}), err=True)
+
+
+@cli.command("train-segmenter")
+@click.option("--segments", "segments_file", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="Segment documents JSONL (default: corpus/segments.jsonl).")
+@click.option("--models-dir", type=click.Path(file_okay=False), default=None)
+@_quiet
+@_config
+def train_segmenter(segments_file, models_dir, quiet, config):
+    """Train the sentence-role tagger used on text without part headings.
+
+    Writes models/segmenter with its card (held-out part accuracy and
+    practice-boundary F1). Example: hrc train-segmenter
+    """
+    _setup_logging(quiet, False)
+    from .config import MODELS_DIR, SEGMENTS_FILE, settings
+    from .segment.training import train_segmenter as train_tagger
+    folder = train_tagger(segments_file or SEGMENTS_FILE, models_dir or MODELS_DIR, settings(config))
+    if not quiet:
+        card = json.loads((Path(folder) / "card.json").read_text(encoding="utf-8"))
+        click.echo(f"segmenter {folder}: " + json.dumps(card["metrics"]), err=True)
 
 
 @cli.command()

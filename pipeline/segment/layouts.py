@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, field
 
 from ..document import Block, Document, Place, Practice
-from .place import find_place, split_title_place
+from .place import find_place, parse_place_line, split_title_place
 
 URL_LINE = re.compile(r"^(\s*(\d{1,2}\)\s*)?[a-z]?https?://\S+\s*)+$", re.I)
 WRAPPED_END = re.compile(r"\b(of|for|and|the|to|in|on|with|a|an|by|from|at|de|del|la)$", re.I)
@@ -118,6 +118,10 @@ def _title_index(units: list[Unit], heading_at: int, floor: int) -> int:
         j -= 1
     if j <= floor:
         return heading_at
+    # a place line under its own title line: "Equity in budgets" / "Montgomery County, United States"
+    if j - 1 > floor and parse_place_line(units[j].block.text) and not units[j - 1].role \
+            and not URL_LINE.match(units[j - 1].block.text) and len(units[j - 1].block.text.split()) <= 25:
+        j -= 1
     # a title wrapped over two lines: the first part ends on a function word
     if j - 1 > floor and WRAPPED_END.search(units[j - 1].block.text) and len(units[j - 1].block.text.split()) < 12:
         return j - 1
@@ -162,15 +166,21 @@ def _fill_headed(practice: Practice, units: list[Unit]) -> None:
         joined = Block(first.block.text + " " + units[1].block.text, page=first.block.page)
         units = [Unit(joined)] + units[2:]
         first = units[0]
+    rest = units
     if first.role is None:
         split = split_title_place(first.block.text)
         if split:
             practice.title, practice.place = split
         else:
             practice.title = first.block.text
+        rest = units[1:]
+        place = parse_place_line(rest[0].block.text) if rest and rest[0].role is None else None
+        if place is not None:
+            practice.place = place
+            rest = rest[1:]
     role = None
     parts: dict[str, list[str]] = {}
-    for unit in units[1:] if first.role is None else units:
+    for unit in rest:
         if unit.role:
             role = unit.role
             if unit.inline:

@@ -166,7 +166,7 @@ def split_title_place(line: str) -> tuple[str, Place] | None:
     text after the last comma is a country and a city-like phrase precedes it."""
     match = _TITLE_PLACE.match(line.strip())
     if not match:
-        return None
+        return _split_group_place(line.strip())
     country = normalise_country(match.group("country"))
     if country is None:
         return None
@@ -189,3 +189,38 @@ def split_title_place(line: str) -> tuple[str, Place] | None:
     city = " ".join(words[-best:])
     title = " ".join(title_words + words[:-best])
     return title, Place(city=city, country=match.group("country").strip())
+
+
+_GROUP_PLACE = re.compile(r"^(?P<title>.+?)\s+(?P<place>(?P<demonym>[A-Z][a-z]+) (cities|municipalities|towns|"
+                          r"local governments|regions|provinces))$")
+
+
+def _split_group_place(line: str) -> tuple[str, Place] | None:
+    """'A festival on human rights Indonesian cities': a practice shared by a
+    country's cities names the group as its place."""
+    match = _GROUP_PLACE.match(line)
+    if not match or match.group("demonym") not in DEMONYMS:
+        return None
+    return match.group("title"), Place(city=match.group("place"), country=DEMONYMS[match.group("demonym")])
+
+
+_PLACE_LINE = re.compile(r"^(?P<city>[^,()]{2,60}),\s*(?P<country>[^,()]{2,40}?)\s*(\((?P<population>[^()]{1,40})\))?\.?$")
+
+
+_PLACE_CONNECTORS = {"de", "del", "do", "da", "dos", "das", "la", "le", "les", "el", "of", "on", "upon", "am", "an",
+                     "der", "y", "i", "sur", "en", "al", "di"}
+
+
+def parse_place_line(line: str) -> Place | None:
+    """A line that is only a place - "Montgomery County, United States",
+    "Kochi, India (2.1 million)" - as a Place; None for anything else."""
+    match = _PLACE_LINE.match(line.strip())
+    if not match or len(line.split()) > 9:
+        return None
+    country = normalise_country(match.group("country"))
+    city_words = match.group("city").split()
+    if country is None or len(city_words) > 5 or not all(
+            w[:1].isupper() or w.lower() in _PLACE_CONNECTORS for w in city_words):
+        return None
+    return Place(city=match.group("city").strip(), country=country,
+                 population=(match.group("population") or "").strip() or None)

@@ -1,6 +1,7 @@
 """Segmentation on the real seed documents, checked against hand-made gold."""
 from pipeline.extract import extract
 from pipeline.segment import segment
+from pipeline.segment.roles import split_sentences
 from tests.conftest import EXAMPLES, shared_path
 
 
@@ -17,15 +18,18 @@ def test_headed_report_seed_003(gold_practices):
     gold = [g for g in gold_practices if g["id"].startswith("003")]
     assert doc.metadata["layout"] == "headed_report"
     assert len(doc.practices) == len(gold) == 20
-    titles_right = sum(_collapse(p.title or "") == _collapse(g["title"]) for p, g in zip(doc.practices, gold))
-    cities_right = sum(p.place.city == g["city"] for p, g in zip(doc.practices, gold))
-    countries_right = sum(p.place.country == g["country"] for p, g in zip(doc.practices, gold))
-    assert titles_right >= 18, titles_right
-    assert cities_right >= 18 and countries_right >= 19, (cities_right, countries_right)
-    # the gold solution text sits inside our solution section for nearly every practice
-    solutions_found = sum(_collapse(g["sections"]["solution"])[:120] in _collapse(p.sections.get("solution", ""))
-                          for p, g in zip(doc.practices, gold))
-    assert solutions_found >= 18, solutions_found
+    for practice, expected in zip(doc.practices, gold):
+        assert _collapse(practice.title or "") == _collapse(expected["title"])
+        assert practice.place.city == expected["city"]
+        assert practice.place.country == expected["country"]
+    # >= 95% of the gold sentences sit in the same part of our practice
+    right = total = 0
+    for practice, expected in zip(doc.practices, gold):
+        for part, text in expected["sections"].items():
+            for a, b in split_sentences(text):
+                total += 1
+                right += _collapse(text[a:b]) in _collapse(practice.sections.get(part, ""))
+    assert right / total >= 0.95, (right, total)
 
 
 def test_news_digest_seed_000(gold_practices):
@@ -62,3 +66,18 @@ def test_practice_ids_are_stable_across_runs():
     second = segment(extract(str(EXAMPLES / "riverside-digest.txt")))
     assert [p.practice_id for p in first.practices] == [p.practice_id for p in second.practices]
     assert len({p.practice_id for p in first.practices}) == 3
+
+
+def test_pages_without_part_headings_are_split_into_practices():
+    """Seeds 002 and 004 label no parts: practices come from the trained sentence roles."""
+    committee = _seed("002_ea45a370af1f908d.txt")
+    assert committee.metadata["layout"] == "paragraphs" and len(committee.practices) >= 3
+    assert any((p.title or "").startswith("Facilitating a monitoring programme") for p in committee.practices)
+    report = _seed("004_ed11af76145a1752.txt")
+    assert len(report.practices) >= 4
+    titles = [p.title for p in report.practices]
+    assert "Motivations to join the Global Campaign" in titles
+    # every practice has some text in a part, and practices do not overlap
+    for doc in (committee, report):
+        assert all(p.sections for p in doc.practices)
+        assert all(a.end <= b.start for a, b in zip(doc.practices, doc.practices[1:]))
