@@ -80,7 +80,7 @@ def extract(source: str, settings: dict | None = None, data: bytes | None = None
     kind = sniff_kind(data, hint)
     doc = Document(doc_id=content_hash(data)[:16], source=source, kind=kind, content_hash=content_hash(data))
     if kind == "pdf":
-        blocks, metadata, links, pages = extract_pdf(data, source, limits)
+        blocks, metadata, links, pages = extract_pdf(data, source, limits, settings.get("pdf"))
         doc.pages = pages
     elif kind == "html":
         blocks, metadata, links = html_blocks(decode_html(data, declared_charset), source, url=url)

@@ -8,7 +8,6 @@ hyphenated across lines and mark headings by font size or weight.
 """
 from __future__ import annotations
 
-import io
 import logging
 import re
 import statistics
@@ -17,8 +16,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from ..document import Block
-from ..errors import CorruptFile, EncryptedFile, NoTextLayer, TimeLimitExceeded, TooLarge
+from ..errors import NoTextLayer, TimeLimitExceeded, TooLarge
 from .blocks import normalise_text
+from .pdf_engines import open_source
 from .text import BULLET_RE
 
 log = logging.getLogger(__name__)
@@ -27,6 +27,15 @@ URL_RE = re.compile(r"https?://\S+")
 # "7", "Page 7", "page 7 of 20", "7 / 20", "- 7 -", "[7]", "p. 7"
 PAGE_NUMBER_RE = re.compile(r"[-\u2013\u2014\[(]?\s*(page|p\.|pg\.?)?\s*\d{1,4}(\s*(/|of)\s*\d{1,4})?\s*[-\u2013\u2014\])]?")
 _MARGIN_FRACTION = 0.09  # top/bottom band where running headers and footers live
+
+
+_RTL = re.compile(r"[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufeff]")
+
+
+def is_rtl(text: str) -> bool:
+    """Mostly Hebrew or Arabic letters."""
+    letters = sum(ch.isalpha() for ch in text)
+    return bool(letters) and len(_RTL.findall(text)) > letters / 2
 
 
 @dataclass
@@ -43,7 +52,8 @@ class Line:
 
     @classmethod
     def from_words(cls, words: list[dict], page: int) -> "Line":
-        words = sorted(words, key=lambda w: w["x0"])
+        # right-to-left script reads from the right edge: logical order, as a reader reads it
+        words = sorted(words, key=lambda w: w["x0"], reverse=is_rtl(" ".join(w["text"] for w in words)))
         sizes = [w.get("size", 0) for w in words]
         bold = sum("bold" in (w.get("fontname") or "").lower() for w in words) > len(words) / 2
         return cls(
@@ -59,52 +69,14 @@ class Line:
         )
 
 
-def open_pdf(data: bytes, source: str):
-    """Open with an empty password; map pdfminer's failures to our errors."""
-    import pdfplumber
-    from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
-    from pdfminer.pdfparser import PDFSyntaxError
-    from pdfminer.psparser import PSException
-
-    if not data.lstrip()[:1024].find(b"%PDF") >= 0:
-        raise CorruptFile("not a PDF file (no %PDF header)", source=source)
-    try:
-        return pdfplumber.open(io.BytesIO(data), password="")
-    except Exception as wrapped:  # pdfplumber wraps pdfminer's error in PdfminerException
-        inner = wrapped.args[0] if wrapped.args and isinstance(wrapped.args[0], Exception) else wrapped
-        inner = inner if isinstance(inner, Exception) else wrapped
-        if isinstance(inner, (PDFPasswordIncorrect, PDFEncryptionError)) or "password" in str(inner).lower():
-            raise EncryptedFile(f"encrypted PDF needs a password ({type(inner).__name__})", source=source) from wrapped
-        if isinstance(inner, (PDFSyntaxError, PSException)):
-            raise CorruptFile(f"unreadable PDF: {inner or type(inner).__name__}", source=source) from wrapped
-        raise CorruptFile(f"unreadable PDF: {type(inner).__name__}: {inner}", source=source) from wrapped
-
-
-def page_lines(page, page_no: int) -> list[Line]:
+def page_lines(words: list[dict], width: float, page_no: int) -> list[Line]:
     """Lines of one page in reading order (columns left to right)."""
-    words = page_words(page)
     if not words:
         return []
     lines: list[Line] = []
-    for column in split_columns(words, float(page.width)):
+    for column in split_columns(words, width):
         lines.extend(_column_lines(column, page_no))
     return lines
-
-
-def page_words(page) -> list[dict]:
-    """Words with their font size and name, taken from their characters.
-
-    Passing ``extra_attrs`` to pdfplumber would split a word wherever a
-    character's size differs in the last float digit (seen in real files), so
-    the attributes are read from each word's characters instead.
-    """
-    words = page.extract_words(keep_blank_chars=False, x_tolerance=1.5, return_chars=True)
-    for word in words:
-        chars = word.pop("chars", None) or []
-        word["size"] = round(statistics.median(c.get("size", 0) for c in chars), 1) if chars else 0.0
-        fonts = Counter(c.get("fontname") or "" for c in chars)
-        word["fontname"] = fonts.most_common(1)[0][0] if fonts else ""
-    return words
 
 
 def _column_lines(words: list[dict], page_no: int) -> list[Line]:
@@ -342,41 +314,21 @@ def lines_to_blocks(lines: list[Line]) -> list[Block]:
     return blocks
 
 
-def page_links(page, source: str, number: int) -> list[str]:
-    """Targets of a page's link annotations; a malformed annotation tree (some
-    real files recurse without end) costs the links, never the text."""
-    try:
-        return [h["uri"] for h in page.hyperlinks if h.get("uri")]
-    except Exception as exc:
-        log.warning("%s: page %d link annotations unreadable: %s", source, number, exc)
-        return []
+def extract_pdf(data: bytes, source: str, limits: dict, pdf_settings: dict | None = None
+                ) -> tuple[list[Block], dict, list[str], int]:
+    """Blocks, metadata, link targets and page count of a PDF's bytes.
 
-
-def extract_pdf(data: bytes, source: str, limits: dict) -> tuple[list[Block], dict, list[str], int]:
-    """Blocks, metadata, link targets and page count of a PDF's bytes."""
-    pdf = open_pdf(data, source)
-    with pdf:
-        try:
-            n_pages = len(pdf.pages)
-        except Exception as exc:
-            raise CorruptFile(f"unreadable PDF page tree: {exc}", source=source) from exc
-        if n_pages > limits["max_pdf_pages"]:
-            raise TooLarge(f"{n_pages} pages, over the limit of {limits['max_pdf_pages']}", source=source)
-        deadline = time.monotonic() + limits["max_seconds_per_document"]
-        pages, heights, links = [], [], []
-        for number, page in enumerate(pdf.pages, start=1):
-            if time.monotonic() > deadline:
-                raise TimeLimitExceeded(
-                    f"stopped at page {number} of {n_pages}: over the limit of "
-                    f"{limits['max_seconds_per_document']} s per document", source=source)
-            heights.append(float(page.height or 792))
-            try:
-                pages.append(page_lines(page, number))
-            except Exception as exc:  # one broken page must not lose the others
-                log.warning("%s: page %d unreadable: %s", source, number, exc)
-                pages.append([])
-            links.extend(page_links(page, source, number))
-        metadata = {k: str(v) for k, v in (pdf.metadata or {}).items() if isinstance(v, (str, int, float))}
+    The fast engine (pdfium) reads first; a file where it yields mostly
+    one-letter words (letter-spaced fonts, rotated pages) is read again with
+    pdfplumber, which handles those better.
+    """
+    pdf_settings = pdf_settings or {}
+    engine = pdf_settings.get("engine", "pdfium")
+    pages, heights, links, metadata, n_pages = read_pages(data, source, limits, engine)
+    fallback_share = pdf_settings.get("fallback_single_char_share", 0.3)
+    if engine != "pdfplumber" and single_char_share(pages) > fallback_share:
+        log.info("%s: %s split the text into single letters; reading it with pdfplumber", source, engine)
+        pages, heights, links, metadata, n_pages = read_pages(data, source, limits, "pdfplumber")
     if not any(pages):
         raise NoTextLayer("no text layer (scanned or image-only PDF)", source=source)
     lines = [line for page in drop_running_lines(pages, heights) for line in page]
@@ -385,3 +337,38 @@ def extract_pdf(data: bytes, source: str, limits: dict) -> tuple[list[Block], di
         links.extend(URL_RE.findall(block.text))
     links = list(dict.fromkeys(u.rstrip(".,;)") for u in links))
     return blocks, metadata, links, n_pages
+
+
+def single_char_share(pages: list[list[Line]]) -> float:
+    words = [w["text"] for page in pages for line in page for w in line.words]
+    if len(words) < 30:
+        return 0.0
+    return sum(len(w) == 1 and w.isalnum() for w in words) / len(words)
+
+
+def read_pages(data: bytes, source: str, limits: dict, engine: str):
+    """Lines per page, page heights, link targets, metadata and page count."""
+    pdf = open_source(data, source, engine)
+    try:
+        n_pages = pdf.n_pages
+        if n_pages > limits["max_pdf_pages"]:
+            raise TooLarge(f"{n_pages} pages, over the limit of {limits['max_pdf_pages']}", source=source)
+        deadline = time.monotonic() + limits["max_seconds_per_document"]
+        pages, heights, links = [], [], []
+        for page in pdf.pages():
+            if time.monotonic() > deadline:
+                raise TimeLimitExceeded(
+                    f"stopped at page {page.number} of {n_pages}: over the limit of "
+                    f"{limits['max_seconds_per_document']} s per document", source=source)
+            heights.append(page.height)
+            if page.error:  # one broken page must not lose the others
+                log.warning("%s: page %d unreadable: %s", source, page.number, page.error)
+            try:
+                pages.append(page_lines(page.words, page.width, page.number))
+            except Exception as exc:
+                log.warning("%s: page %d layout failed: %s", source, page.number, exc)
+                pages.append([])
+            links.extend(page.links)
+        return pages, heights, links, pdf.metadata, n_pages
+    finally:
+        pdf.close()
