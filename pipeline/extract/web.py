@@ -22,6 +22,7 @@ from charset_normalizer import from_bytes
 from ..document import Block
 from ..errors import EmptyDocument
 from .blocks import normalise_text
+from .page import find_furniture, page_walk, restore_headings, visible_text_length
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +67,7 @@ def html_blocks(html: str, source: str, url: str | None = None,
     tree = load_html(html)
     if tree is None:
         raise EmptyDocument("not a readable HTML page", source=source)
+    furniture = find_furniture(tree)
     visible = visible_text_length(tree)
     result = _main_text(tree, url, favor_recall=options["favor_recall"])
     method = "main"
@@ -78,9 +80,11 @@ def html_blocks(html: str, source: str, url: str | None = None,
     if result is not None and result.body is not None:
         for element in result.body:
             _walk(element, blocks, links)
+    if blocks:
+        blocks = restore_headings(tree, blocks, furniture)
     found = sum(len(b.text) for b in blocks)
     if found < options["page_walk_below_chars"] or found < options["page_walk_below_share"] * visible:
-        walked, walked_links = page_walk(tree)
+        walked, walked_links = page_walk(tree, furniture)
         if sum(len(b.text) for b in walked) > found:
             log.info("%s: main text too short (%d of %d visible chars); walking the page body", source, found, visible)
             blocks, links, method = walked, walked_links, "page-walk"
@@ -98,10 +102,14 @@ def html_blocks(html: str, source: str, url: str | None = None,
 
 def _main_text(tree, url: str | None, favor_recall: bool):
     import trafilatura
+    from trafilatura.settings import set_date_params
 
+    # A date only from the page's markup (meta tags, <time>, URL), never guessed from a
+    # year that happens to be in the text ("Figures for 2023" is not a publication date).
     return trafilatura.bare_extraction(
         tree, url=url, with_metadata=True, include_links=True, include_formatting=True,
         include_tables=True, include_comments=False, favor_recall=favor_recall,
+        date_extraction_params=set_date_params(extensive=False),
     )
 
 
@@ -142,125 +150,3 @@ def _walk(element, blocks: list[Block], links: list[str]) -> None:
         text = _text(element)
         if text:
             blocks.append(Block(text))
-
-
-# -- the page itself, for when main-text extraction finds nothing -----------------
-
-_INVISIBLE = ("script", "style", "noscript", "template", "svg", "head", "iframe", "object", "canvas")
-_FURNITURE_TAGS = ("nav", "header", "footer", "aside", "form", "button", "select", "dialog", "menu")
-_FURNITURE_ROLES = {"navigation", "banner", "contentinfo", "complementary", "search", "dialog", "alertdialog", "menu"}
-_FURNITURE_NAMES = re.compile(
-    r"(?:^|[\s_-])(?:cookies?|consent|gdpr|banner|nav|navbar|navigation|menu|sidebar|side-bar|footer|header|masthead|"
-    r"breadcrumbs?|comments?|share|sharing|social|newsletter|subscribe|popup|modal|overlay|ads?|advert\w*|promo\w*|"
-    r"related|skip-link|toolbar)(?:$|[\s_-])", re.I)
-_INLINE_TAGS = {"a", "abbr", "b", "bdi", "bdo", "cite", "code", "data", "dfn", "em", "i", "kbd", "mark", "q", "s", "samp",
-                "small", "span", "strong", "sub", "sup", "time", "u", "var", "wbr", "font", "label"}
-_MIN_LOOSE_WORDS = 4  # bare text in a <div> becomes a paragraph only when it reads like a sentence, not a label
-_BLOCK_TAGS = {"p", "li", "dt", "dd", "blockquote", "pre", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "figcaption"}
-
-
-def visible_text_length(tree) -> int:
-    """Characters of text a reader could see in the page body (scripts and styles left out)."""
-    body = tree.find(".//body")
-    total = 0
-    stack = [body if body is not None else tree]
-    while stack:
-        node = stack.pop()
-        total += len((node.text or "").strip())
-        for child in node:
-            if isinstance(child.tag, str) and child.tag not in _INVISIBLE:
-                stack.append(child)
-            total += len((child.tail or "").strip())
-    return total
-
-
-def _is_furniture(element) -> bool:
-    if element.tag in _INVISIBLE or element.tag in _FURNITURE_TAGS:
-        return True
-    if (element.get("role") or "").lower() in _FURNITURE_ROLES or element.get("hidden") is not None:
-        return True
-    if element.get("aria-hidden") == "true":
-        return True
-    names = f"{element.get('id') or ''} {element.get('class') or ''}"
-    return bool(_FURNITURE_NAMES.search(names))
-
-
-def page_walk(tree) -> tuple[list[Block], list[str]]:
-    """Headings, paragraphs, list items and table rows of the page body, furniture left out.
-
-    Starts from the largest ``<main>`` or ``<article>`` when the page has one.
-    """
-    body = tree.find(".//body")
-    root = body if body is not None else tree
-    candidates = [e for e in root.iter("main", "article") if not _is_furniture(e)]
-    if candidates:
-        root = max(candidates, key=lambda e: len(e.text_content()))
-    blocks: list[Block] = []
-    _page_walk(root, blocks)
-    links = [a.get("href") for a in root.iter("a")
-             if (a.get("href") or "").startswith(("http", "/")) and not _under_furniture(a, root)]
-    return blocks, links
-
-
-def _under_furniture(element, root) -> bool:
-    for ancestor in element.iterancestors():
-        if ancestor is root:
-            return False
-        if _is_furniture(ancestor):
-            return True
-    return False
-
-
-def _has_block(element) -> bool:
-    return any(isinstance(d.tag, str) and d.tag in _BLOCK_TAGS for d in element.iterdescendants())
-
-
-def _page_walk(node, blocks: list[Block]) -> None:
-    """One block for the node's own inline text, then recurse into block-level children."""
-    tag = node.tag
-    if tag == "tr" and not _has_block(node):
-        cells = [_visible_text(cell) for cell in node if isinstance(cell.tag, str) and not _is_furniture(cell)]
-        if any(cells):
-            blocks.append(Block(" | ".join(c for c in cells if c)))
-        return
-    own = _own_text(node)
-    if own and (tag in _BLOCK_TAGS or len(own.split()) >= _MIN_LOOSE_WORDS):
-        if re.fullmatch(r"h[1-6]", tag):
-            blocks.append(Block(own, kind="heading", level=int(tag[1])))
-        elif tag in ("li", "dt", "dd"):
-            blocks.append(Block(own, kind="list_item"))
-        else:
-            blocks.append(Block(own))
-    for child in node:
-        if isinstance(child.tag, str) and not _is_furniture(child) and (child.tag in _BLOCK_TAGS or _has_block(child)):
-            _page_walk(child, blocks)
-
-
-def _own_text(node) -> str:
-    """The node's text outside its block-level children: its text, inline children and tails."""
-    parts = [node.text or ""]
-    for child in node:
-        if isinstance(child.tag, str) and not _is_furniture(child) and child.tag not in _BLOCK_TAGS and not _has_block(child):
-            text = _visible_text(child)
-            parts.append(text if child.tag in _INLINE_TAGS else f" {text} ")
-        elif isinstance(child.tag, str) and child.tag not in _INLINE_TAGS:
-            parts.append(" ")
-        parts.append(child.tail or "")
-    return normalise_text(re.sub(r"\s+", " ", "".join(parts)))
-
-
-def _visible_text(element) -> str:
-    parts: list[str] = []
-
-    def collect(node) -> None:
-        parts.append(node.text or "")
-        for child in node:
-            if isinstance(child.tag, str) and not _is_furniture(child):
-                spacer = "" if child.tag in _INLINE_TAGS else " "
-                parts.append(spacer)
-                collect(child)
-                parts.append(spacer)
-            parts.append(child.tail or "")
-
-    collect(element)
-    return normalise_text(re.sub(r"\s+", " ", "".join(parts)))
