@@ -110,6 +110,16 @@ def visible_text(element, furniture: set) -> str:
     return normalise_text(re.sub(r"\s+", " ", "".join(parts)))
 
 
+def missing_headings(tree, blocks: list[Block]) -> bool:
+    """Whether the page has a heading whose text is not among the blocks (a cheap check first)."""
+    have = _known_headings(blocks)
+    return any(_key(h.text_content()) not in have for h in _body(tree).iter(*_HEADING_TAGS) if h.text_content().strip())
+
+
+def _known_headings(blocks: list[Block]) -> set[str]:
+    return {_key(b.text) for b in blocks if b.kind == "heading"}
+
+
 def restore_headings(tree, blocks: list[Block], furniture: set) -> list[Block]:
     """Put back page headings that introduce extracted text but were dropped with the furniture.
 
@@ -117,7 +127,8 @@ def restore_headings(tree, blocks: list[Block], furniture: set) -> list[Block]:
     (often on pages without <article> or <main>). A heading comes back only when
     the very next text after it in the page, with nothing in between, is one of
     the extracted blocks; so headings of menus, sidebars, teaser carousels and
-    footers stay out.
+    footers stay out. The page's <h1> comes back too: the segmenter reads a
+    practice's title from the line before its first section heading.
     """
     state = _HeadingRestorer(blocks, furniture)
     state.visit(_body(tree))
@@ -135,7 +146,7 @@ class _HeadingRestorer:
 
     def __init__(self, blocks: list[Block], furniture: set):
         self.blocks, self.furniture = blocks, furniture
-        self.have = {_key(b.text) for b in blocks if b.kind == "heading"}
+        self.have = _known_headings(blocks)
         self.pending: list[tuple] = []  # (level, text, element), levels increasing
         self.insert_before: dict[int, list[Block]] = {}
         self.cursor = 0

@@ -4,36 +4,43 @@ trafilatura drops menus, cookie banners, sidebars and footers and returns the
 main content as an XML tree; we walk that tree so headings, list items, table
 rows and link targets survive as blocks instead of being flattened.
 
-Main-text extraction sometimes fails on pages that do not look like articles
-(a service page that is mostly lists, a page with little prose). So we compare
-what it found with the page's visible text: when the main text is a tiny share
-of it, we retry with trafilatura's recall-first mode, and when even that finds
-almost nothing we walk the page body ourselves, leaving out navigation, headers,
-footers, sidebars, forms and cookie banners. ``metadata["extraction"]`` says
-which of the three produced the blocks.
+Two repairs on top (see :mod:`.page`): headings trafilatura dropped while
+keeping the text under them are put back; and when the main text is a tiny
+share of the page's visible text (main-text extraction failed on a page that
+does not look like an article, e.g. one made of short lists or table cells), we
+walk the page body ourselves, leaving out navigation, headers, footers,
+sidebars, forms and cookie banners. The walk also replaces a main text that
+came back as one flat block (trafilatura's last resort, menus included) when the
+walk holds most of its words. ``metadata["extraction"]`` says which one
+("main" or "page-walk") produced the blocks.
+
+trafilatura's recall-first mode is off by default: on the realdocs benchmark it
+cut sentences from a news article, and on small pages it picked cookie banners
+and footers over the article (``benchmarks/results/extraction.md``).
 """
 from __future__ import annotations
 
 import logging
 import re
+from collections import Counter
 
 from charset_normalizer import from_bytes
 
 from ..document import Block
 from ..errors import EmptyDocument
 from .blocks import normalise_text
-from .page import find_furniture, page_walk, restore_headings, visible_text_length
+from .page import find_furniture, missing_headings, page_walk, restore_headings, visible_text_length
 
 log = logging.getLogger(__name__)
 
+_WORD = re.compile(r"\w+")
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset=["']?\s*([A-Za-z0-9_\-:.]+)""", re.I)
 # Browsers read these labels as windows-1252 (WHATWG Encoding Standard), and pages
 # declaring them routinely carry its curly quotes, dashes and euro sign in 0x80-0x9F.
 _READ_AS_CP1252 = {"iso-8859-1", "iso8859-1", "latin-1", "latin1", "l1", "us-ascii", "ascii", "iso_8859-1", "cp819"}
 
-DEFAULT_WEB_OPTIONS = {
-    "favor_recall": False, "retry_below_share": 0.1, "page_walk_below_share": 0.05, "page_walk_below_chars": 200,
-}
+DEFAULT_WEB_OPTIONS = {"favor_recall": False, "page_walk_below_share": 0.05, "page_walk_below_chars": 200,
+                       "page_walk_covers": 0.6}
 
 
 def decode_html(data: bytes, declared: str | None = None) -> str:
@@ -67,26 +74,28 @@ def html_blocks(html: str, source: str, url: str | None = None,
     tree = load_html(html)
     if tree is None:
         raise EmptyDocument("not a readable HTML page", source=source)
-    furniture = find_furniture(tree)
-    visible = visible_text_length(tree)
     result = _main_text(tree, url, favor_recall=options["favor_recall"])
     method = "main"
-    if _chars(result) < options["retry_below_share"] * visible and not options["favor_recall"]:
-        recall = _main_text(tree, url, favor_recall=True)
-        if _chars(recall) > _chars(result):
-            result, method = recall, "main-recall"
     blocks: list[Block] = []
     links: list[str] = []
     if result is not None and result.body is not None:
         for element in result.body:
             _walk(element, blocks, links)
-    if blocks:
+    furniture = None
+    if blocks and missing_headings(tree, blocks):
+        furniture = find_furniture(tree)
         blocks = restore_headings(tree, blocks, furniture)
     found = sum(len(b.text) for b in blocks)
-    if found < options["page_walk_below_chars"] or found < options["page_walk_below_share"] * visible:
-        walked, walked_links = page_walk(tree, furniture)
-        if sum(len(b.text) for b in walked) > found:
+    visible = visible_text_length(tree)
+    too_short = found < options["page_walk_below_chars"] or found < options["page_walk_below_share"] * visible
+    flat = len(blocks) == 1 and "\n" in blocks[0].text  # trafilatura's last resort: the page's lines in one block
+    if too_short or flat:
+        walked, walked_links = page_walk(tree, furniture if furniture is not None else find_furniture(tree))
+        if too_short and sum(len(b.text) for b in walked) > found:
             log.info("%s: main text too short (%d of %d visible chars); walking the page body", source, found, visible)
+            blocks, links, method = walked, walked_links, "page-walk"
+        elif flat and len(walked) > 1 and _covers(walked, blocks, options["page_walk_covers"]):
+            log.info("%s: main text came back as one flat block; the page walk keeps its structure", source)
             blocks, links, method = walked, walked_links, "page-walk"
     if not blocks:
         raise EmptyDocument("no main text found in the page", source=source)
@@ -113,12 +122,33 @@ def _main_text(tree, url: str | None, favor_recall: bool):
     )
 
 
-def _chars(result) -> int:
-    return len(result.text or "") if result is not None and result.body is not None else 0
+def _covers(walked: list[Block], main: list[Block], share: float) -> bool:
+    """Whether the walked blocks hold at least ``share`` of the main text's words.
+
+    When trafilatura's extractors all fail it returns the page as one flat block
+    of text, menus included; a page walk that holds that text keeps its headings
+    and lists and leaves the menus out.
+    """
+    walked_words = Counter(_WORD.findall(" ".join(b.text for b in walked).casefold()))
+    main_words = Counter(_WORD.findall(" ".join(b.text for b in main).casefold()))
+    total = sum(main_words.values())
+    return bool(total) and sum((main_words & walked_words).values()) >= share * total
 
 
 def _text(element) -> str:
-    return normalise_text("".join(element.itertext()))
+    """An element's text, with trafilatura's <lb/> line breaks kept as line breaks, not glued words."""
+    parts: list[str] = []
+
+    def collect(node) -> None:
+        if node.tag == "lb":
+            parts.append("\n")
+        parts.append(node.text or "")
+        for child in node:
+            collect(child)
+            parts.append(child.tail or "")
+
+    collect(element)
+    return "\n".join(line for line in (normalise_text(x) for x in "".join(parts).split("\n")) if line)
 
 
 def _walk(element, blocks: list[Block], links: list[str]) -> None:
