@@ -20,6 +20,11 @@ _FURNITURE_NAMES = re.compile(
     r"(?:^|[\s_-])(?:cookies?|consent|gdpr|banner|nav|navbar|navigation|menu|sidebar|footer|header|masthead|"
     r"breadcrumbs?|comments?|share|sharing|social|newsletter|subscribe|popup|modal|overlay|ads?|advert\w*|"
     r"promo\w*|related|skip-link|toolbar)(?:$|[\s_-])", re.I)
+# Names that mark a content wrapper even beside a furniture word ("content-with-sidebar",
+# "main-column has-comments"), as Readability.js does, when the element holds a fair share
+# of the page; a small "related-content" box stays furniture.
+_CONTENT_NAMES = re.compile(r"article|body|column|content|main|post|entry|story|text", re.I)
+_CONTENT_MIN_SHARE = 0.2
 # An element holding this share of the page's text is the page, not furniture: ASP.NET
 # sites wrap the whole body in a <form>, themes put "has-sidebar" on the content wrapper.
 _FURNITURE_MAX_SHARE = 0.5
@@ -40,16 +45,25 @@ def _body(tree):
 
 def visible_text_length(tree) -> int:
     """Characters of text a reader could see in the page body (scripts and styles left out)."""
-    total = 0
-    stack = [_body(tree)]
+    body = _body(tree)
+    return _visible_lengths(body)[body]
+
+
+def _visible_lengths(root) -> dict:
+    """Visible characters under every element of ``root`` (its text, descendants and their tails)."""
+    lengths: dict = {}
+    order = []
+    stack = [root]
     while stack:
         node = stack.pop()
-        total += len((node.text or "").strip())
+        order.append(node)
+        stack.extend(child for child in node if isinstance(child.tag, str) and child.tag not in _INVISIBLE)
+    for node in reversed(order):  # children before parents
+        total = len((node.text or "").strip())
         for child in node:
-            if isinstance(child.tag, str) and child.tag not in _INVISIBLE:
-                stack.append(child)
-            total += len((child.tail or "").strip())
-    return total
+            total += lengths.get(child, 0) + len((child.tail or "").strip())
+        lengths[node] = total
+    return lengths
 
 
 def _looks_like_furniture(element) -> bool:
@@ -59,7 +73,11 @@ def _looks_like_furniture(element) -> bool:
         return True
     if element.get("hidden") is not None or element.get("aria-hidden") == "true":
         return True
-    return bool(_FURNITURE_NAMES.search(f"{element.get('id') or ''} {element.get('class') or ''}"))
+    return bool(_FURNITURE_NAMES.search(_names(element)))
+
+
+def _names(element) -> str:
+    return f"{element.get('id') or ''} {element.get('class') or ''}"
 
 
 def find_furniture(tree) -> set:
@@ -68,15 +86,18 @@ def find_furniture(tree) -> set:
     An element that holds most of the page's text is never furniture, whatever its name.
     """
     body = _body(tree)
-    page_chars = max(len(body.text_content()), 1)
+    lengths = _visible_lengths(body)
+    page_chars = max(lengths[body], 1)
     found = set()
     for element in body.iter():
         if not isinstance(element.tag, str) or element is body:
             continue
         if element.tag in _INVISIBLE:
             found.add(element)
-        elif _looks_like_furniture(element) and len(element.text_content()) < _FURNITURE_MAX_SHARE * page_chars:
-            found.add(element)
+        elif _looks_like_furniture(element):
+            share = lengths.get(element, 0) / page_chars
+            if share < _FURNITURE_MAX_SHARE and not (share >= _CONTENT_MIN_SHARE and _CONTENT_NAMES.search(_names(element))):
+                found.add(element)
     return found
 
 
