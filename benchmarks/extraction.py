@@ -242,7 +242,9 @@ def render_markdown(results: list[DocResult], meta: dict) -> str:
            f"pages (PDF) per second of wall time (the fastest of {meta['repeat']} runs of each document), summed over "
            "every document, gold or not. "
            "Baselines: `trafilatura.extract(html)` with default options for web pages; raw pdfplumber "
-           "`page.extract_text()` and pypdfium2 `get_text_range()` for PDFs.", ""]
+           "`page.extract_text()` and pypdfium2 `get_text_range()` for PDFs. `ours-walk-only` is our web "
+           "fallback on its own (the page body walked, furniture left out), which `ours` uses only when the "
+           "main text is missing, tiny or flat. Gold conventions differ by source (see benchmarks/README.md).", ""]
     for kind, unit in (("html", "docs/s"), ("pdf", "pages/s")):
         names = list(EXTRACTORS[kind])
         out += [f"## {kind.upper()} by source", "",
