@@ -76,6 +76,12 @@ def _looks_like_furniture(element) -> bool:
     return bool(_FURNITURE_NAMES.search(_names(element)))
 
 
+def _article_header(element) -> bool:
+    """An article's own header (title, byline, date), as in ``<article><header class="entry-header">``."""
+    is_header = element.tag == "header" or re.search(r"(?:^|[\s_-])header(?:$|[\s_-])", _names(element), re.I)
+    return bool(is_header) and any(a.tag in ("article", "main") for a in element.iterancestors())
+
+
 def _names(element) -> str:
     return f"{element.get('id') or ''} {element.get('class') or ''}"
 
@@ -94,7 +100,7 @@ def find_furniture(tree) -> set:
             continue
         if element.tag in _INVISIBLE:
             found.add(element)
-        elif _looks_like_furniture(element):
+        elif _looks_like_furniture(element) and not _article_header(element):
             share = lengths.get(element, 0) / page_chars
             if share < _FURNITURE_MAX_SHARE and not (share >= _CONTENT_MIN_SHARE and _CONTENT_NAMES.search(_names(element))):
                 found.add(element)

@@ -20,6 +20,7 @@ and footers over the article (``benchmarks/results/extraction.md``).
 """
 from __future__ import annotations
 
+import codecs
 import logging
 import re
 from collections import Counter
@@ -44,11 +45,22 @@ DEFAULT_WEB_OPTIONS = {"favor_recall": False, "page_walk_below_share": 0.05, "pa
 
 
 def decode_html(data: bytes, declared: str | None = None) -> str:
-    """Decode with the HTTP or <meta> charset when it works, else UTF-8, else detect it."""
+    """Decode with the HTTP or <meta> charset when it works, else UTF-8, else detect it.
+
+    A page declaring a one-byte legacy charset whose bytes are nonetheless valid
+    UTF-8 (with some non-ASCII) is read as UTF-8: old CMS templates keep their
+    latin-1 meta tag after the content moved to UTF-8, while legacy text almost
+    never forms valid UTF-8 sequences by chance.
+    """
     candidates = [declared] if declared else []
     match = _META_CHARSET.search(data[:4096])
     if match:
         candidates.append(match.group(1).decode("ascii", "ignore"))
+    if candidates and _single_byte(candidates[0]) and not data.isascii():
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError:
+            pass
     for charset in candidates:
         if charset.strip().lower() in _READ_AS_CP1252:
             candidates.insert(candidates.index(charset), "cp1252")
@@ -63,6 +75,14 @@ def decode_html(data: bytes, declared: str | None = None) -> str:
     except UnicodeDecodeError:
         best = from_bytes(data).best()
         return str(best) if best is not None else data.decode("cp1252", errors="replace")
+
+
+def _single_byte(charset: str) -> bool:
+    try:
+        name = codecs.lookup(charset).name
+    except LookupError:
+        return False
+    return name.startswith(("cp125", "iso8859", "ascii", "latin", "koi8", "mac-"))
 
 
 def html_blocks(html: str, source: str, url: str | None = None,

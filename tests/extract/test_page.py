@@ -4,7 +4,6 @@ from trafilatura import load_html
 
 from pipeline.document import Block
 from pipeline.extract.page import find_furniture, page_walk, restore_headings, visible_text_length
-from pipeline.extract.web import decode_html
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "html"
 
@@ -53,11 +52,6 @@ def test_visible_text_leaves_out_scripts_and_styles():
     assert visible_text_length(tree) == len("Twelve chars")
 
 
-def test_latin1_label_is_read_as_windows_1252_like_browsers_do():
-    data = '<meta charset="iso-8859-1"><p>“Quoted” – 5 €</p>'.encode("cp1252")
-    assert "“Quoted” – 5 €" in decode_html(data)
-
-
 def test_content_wrapper_named_after_its_sidebar_is_kept_but_a_related_box_is_not():
     article = " ".join(["The city council approved a plan to open three more public bathhouses next year."] * 4)
     html = (f"<html><body><div class='site-nav'>{'Home News Sport Weather Culture ' * 8}</div>"
@@ -68,3 +62,14 @@ def test_content_wrapper_named_after_its_sidebar_is_kept_but_a_related_box_is_no
     text = "\n".join(b.text for b in page_walk(tree, find_furniture(tree))[0])
     assert "More bathhouses" in text and "public bathhouses" in text
     assert "Read also" not in text and "Weather" not in text and "Imprint" not in text
+
+
+def test_an_articles_own_header_is_not_page_furniture():
+    html = ("<html><body><header class='site-header'><a href='/'>City of Eastbrook</a></header>"
+            "<article><header class='entry-header'><h1>Rent advice in five languages</h1></header>"
+            "<p>The housing office now answers questions about rent increases in five languages, by phone "
+            "and at the counter.</p></article></body></html>")
+    tree = _tree(html)
+    blocks, _ = page_walk(tree, find_furniture(tree))
+    assert [(b.kind, b.text) for b in blocks][0] == ("heading", "Rent advice in five languages")
+    assert "City of Eastbrook" not in " ".join(b.text for b in blocks)
