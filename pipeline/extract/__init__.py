@@ -83,7 +83,8 @@ def extract(source: str, settings: dict | None = None, data: bytes | None = None
         blocks, metadata, links, pages = extract_pdf(data, source, limits, settings.get("pdf"))
         doc.pages = pages
     elif kind == "html":
-        blocks, metadata, links = html_blocks(decode_html(data, declared_charset), source, url=url)
+        blocks, metadata, links = html_blocks(decode_html(data, declared_charset), source, url=url,
+                                              options=settings.get("web"))
     elif kind == "docx":
         blocks, metadata, links = docx_blocks(data, source), {}, []
     else:

@@ -7,6 +7,7 @@ import pytest
 from pipeline.config import settings
 from pipeline.errors import FetchFailed
 from pipeline.extract import extract
+from pipeline.extract.web import decode_html
 from tests.conftest import EXAMPLES, shared_path
 
 PAGE_LATIN1 = """<html><head><meta charset="iso-8859-1"><title>Conseil des résidents étrangers</title></head>
@@ -38,6 +39,18 @@ def test_non_utf8_page_is_decoded(tmp_path):
     doc = extract(str(path))
     assert "résidents étrangers élus" in doc.text
     assert "Nous utilisons des cookies" not in doc.text
+
+
+def test_latin1_label_is_read_as_windows_1252_like_browsers_do():
+    data = '<meta charset="iso-8859-1"><p>“Quoted” – 5 €</p>'.encode("cp1252")
+    assert "“Quoted” – 5 €" in decode_html(data)
+
+
+def test_utf8_page_behind_a_stale_latin1_meta_tag_is_read_as_utf8():
+    data = '<meta charset="iso-8859-1"><p>Dialogue interculturel à Genève</p>'.encode("utf-8")
+    assert "à Genève" in decode_html(data)
+    legacy = '<meta charset="iso-8859-1"><p>Dialogue interculturel à Genève</p>'.encode("cp1252")
+    assert "à Genève" in decode_html(legacy)
 
 
 def test_real_article_page_matches_gold_words():
