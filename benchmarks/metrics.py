@@ -14,15 +14,20 @@ from collections import Counter
 from dataclasses import dataclass
 
 _TOKEN_RE = re.compile(r"\w+")
+_RTL_RE = re.compile(r"[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufeff]")
 
 
 def tokens(text: str) -> list[str]:
     """Word tokens (``\\w+`` runs) after NFKC normalisation and case folding.
 
     NFKC turns ligatures and full-width forms into their plain letters, so a
-    PDF's "ﬁnal" and a web page's "final" count as the same word.
+    PDF's "ﬁnal" and a web page's "final" count as the same word. A Hebrew or
+    Arabic token is compared whichever way its letters run: the PDF gold was
+    made by tools that write right-to-left text in visual order, while ours
+    reads it in logical order, and the bag metric should not judge that.
     """
-    return _TOKEN_RE.findall(unicodedata.normalize("NFKC", text).casefold())
+    found = _TOKEN_RE.findall(unicodedata.normalize("NFKC", text).casefold())
+    return [min(t, t[::-1]) if _RTL_RE.search(t) else t for t in found]
 
 
 @dataclass(frozen=True)

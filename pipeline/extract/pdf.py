@@ -221,14 +221,20 @@ def _furniture_key(text: str) -> str:
 
 def drop_running_lines(pages: list[list[Line]], heights: list[float]) -> list[list[Line]]:
     """Remove headers, footers and page numbers: lines in the top or bottom band
-    that repeat (digits ignored) on at least half the pages, or that are a bare
-    page number."""
+    that repeat (digits ignored) on at least half the pages - or on half the
+    left-hand or right-hand pages, since books alternate their running heads -
+    or that are a bare page number."""
     n_pages = len(pages)
     counts: Counter[str] = Counter()
-    for lines, height in zip(pages, heights):
+    by_parity: list[Counter[str]] = [Counter(), Counter()]
+    for number, (lines, height) in enumerate(zip(pages, heights)):
         keys = {_furniture_key(l.text) for l in lines if _in_margin(l, height)}
         counts.update(keys)
+        by_parity[number % 2].update(keys)
     repeated = {k for k, c in counts.items() if n_pages >= 2 and c >= max(2, n_pages / 2)}
+    for parity, parity_counts in enumerate(by_parity):
+        same_side = len(range(parity, n_pages, 2))
+        repeated |= {k for k, c in parity_counts.items() if same_side >= 3 and c >= max(2, same_side / 2)}
     out = []
     for lines, height in zip(pages, heights):
         kept = []
@@ -236,7 +242,9 @@ def drop_running_lines(pages: list[list[Line]], heights: list[float]) -> list[li
             if _in_margin(line, height):
                 if _furniture_key(line.text) in repeated:
                     continue
-                if PAGE_NUMBER_RE.fullmatch(line.text.strip().lower()):
+                bare = line.text.strip().lower()
+                # a lone "7" on a one-page file may be content; "Page 7" or "- 7 -" never is
+                if PAGE_NUMBER_RE.fullmatch(bare) and (n_pages >= 2 or not bare.isdigit()):
                     continue
             kept.append(line)
         out.append(kept)

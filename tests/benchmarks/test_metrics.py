@@ -32,3 +32,12 @@ def test_empty_texts():
     assert token_overlap("", "some gold").f1 == 0.0
     assert token_overlap("text", "").f1 == 0.0
     assert token_overlap("", "").f1 == 1.0
+
+
+def test_right_to_left_tokens_match_in_either_letter_order():
+    from benchmarks.metrics import token_overlap
+
+    logical = "تحسين الإنتاجية"
+    visual = " ".join(word[::-1] for word in logical.split())
+    assert token_overlap(logical, visual).f1 == 1.0
+    assert token_overlap("final", "lanif").f1 == 0.0  # left-to-right words keep their direction
