@@ -82,3 +82,13 @@ def test_numbered_transcript_lines_keep_their_numbers():
     doc = extract(str(shared_path("realdocs", "pdf", "plb-scotus-transcript-p1.pdf")))
     assert "1 IN THE SUPREME COURT OF THE UNITED STATES" in doc.text
     assert "3 MICHAEL A. KNOWLES, :" in doc.text
+
+
+def test_time_limit_stops_a_slow_document_with_a_clear_error(pdf_dir):
+    from pipeline.errors import TimeLimitExceeded
+
+    config = settings()
+    config["limits"]["max_seconds_per_document"] = 0
+    with pytest.raises(TimeLimitExceeded, match="over the limit of 0 s per document") as info:
+        extract(str(pdf_dir / "report.pdf"), config)
+    assert info.value.code == "E009" and info.value.source.endswith("report.pdf")
