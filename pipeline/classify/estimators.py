@@ -18,6 +18,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import f1_score
 from sklearn.model_selection import KFold, StratifiedKFold
 from sklearn.pipeline import FeatureUnion
+from sklearn.svm import LinearSVC
 
 DEFAULT_THRESHOLDS = (0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6)
 
@@ -36,6 +37,30 @@ def text_features(word_ngrams=(1, 2), char_ngrams=(2, 5), max_word_features=2000
     ])
 
 
+def best_threshold(y, scores, grid=DEFAULT_THRESHOLDS) -> float:
+    """The grid value whose cut of out-of-fold ``scores`` gives the best F1 for
+    ``y``; ties go to the lowest threshold. Scores from folds the model never
+    trained on keep the tuning honest."""
+    best, best_f1 = 0.5, -1.0
+    for t in grid:
+        f1 = f1_score(y, scores >= t, zero_division=0)
+        if f1 > best_f1 + 1e-9:
+            best, best_f1 = t, f1
+    return float(best)
+
+
+def linear_classifier(kind: str, C: float, class_weight="balanced", multinomial: bool = False):
+    """The linear model under the calibration: logistic regression (default) or
+    a linear SVM, whose margins the sigmoid calibration turns into probabilities."""
+    if kind == "linear_svm":
+        return LinearSVC(C=C, class_weight=class_weight, max_iter=5000)
+    if kind != "logreg":
+        raise ValueError(f"unknown classifier {kind!r}: use 'logreg' or 'linear_svm'")
+    if multinomial:
+        return LogisticRegression(C=C, class_weight=class_weight, max_iter=2000)
+    return LogisticRegression(C=C, class_weight=class_weight, max_iter=2000, solver="liblinear")
+
+
 def _shrink(model):
     """Keep coefficients as float32: halves the model file at no cost in accuracy."""
     for calibrated in getattr(model, "calibrated_classifiers_", []):
@@ -48,7 +73,7 @@ def _shrink(model):
 class _TaggerBase(BaseEstimator, ClassifierMixin):
     def __init__(self, word_ngrams=(1, 2), char_ngrams=(2, 5), max_word_features=20000,
                  max_char_features=20000, min_df=2, C=8.0, cv_folds=5,
-                 threshold_grid=DEFAULT_THRESHOLDS, random_state=13):
+                 threshold_grid=DEFAULT_THRESHOLDS, random_state=13, classifier="logreg"):
         self.word_ngrams = word_ngrams
         self.char_ngrams = char_ngrams
         self.max_word_features = max_word_features
@@ -58,13 +83,14 @@ class _TaggerBase(BaseEstimator, ClassifierMixin):
         self.cv_folds = cv_folds
         self.threshold_grid = threshold_grid
         self.random_state = random_state
+        self.classifier = classifier
 
     def _features(self) -> FeatureUnion:
         return text_features(self.word_ngrams, self.char_ngrams, self.max_word_features,
                              self.max_char_features, self.min_df)
 
     def _calibrated(self, class_weight="balanced") -> CalibratedClassifierCV:
-        base = LogisticRegression(C=self.C, class_weight=class_weight, max_iter=2000, solver="liblinear")
+        base = linear_classifier(self.classifier, self.C, class_weight)
         return CalibratedClassifierCV(base, method="sigmoid", cv=3, ensemble=False)
 
     def _transform(self, X):
@@ -85,31 +111,28 @@ class MultiLabelTagger(_TaggerBase):
         features = self._transform(X)
         self.estimators_ = []
         out_of_fold = np.zeros(Y.shape, dtype=float)
-        folds = KFold(self.cv_folds, shuffle=True, random_state=self.random_state)
+        tune = self.cv_folds and self.cv_folds > 1  # cv_folds=1: leave thresholds at 0.5 (tuned elsewhere)
+        folds = KFold(self.cv_folds, shuffle=True, random_state=self.random_state) if tune else None
         for j in range(Y.shape[1]):
             y = Y[:, j]
             if y.min() == y.max():  # a label with no (or only) examples cannot be learned
                 self.estimators_.append(float(y.max()))
                 out_of_fold[:, j] = y.max()
                 continue
-            for train, test in folds.split(features):
+            for train, test in (folds.split(features) if tune else ()):
                 if y[train].min() == y[train].max():
                     out_of_fold[test, j] = y[train].max()
                     continue
                 model = self._calibrated().fit(features[train], y[train])
                 out_of_fold[test, j] = model.predict_proba(features[test])[:, 1]
             self.estimators_.append(_shrink(self._calibrated().fit(features, y)))
-        self.thresholds_ = np.array([self._best_threshold(Y[:, j], out_of_fold[:, j]) for j in range(Y.shape[1])])
-        self.oof_scores_ = out_of_fold
+        self.thresholds_ = np.array([self._best_threshold(Y[:, j], out_of_fold[:, j]) if tune else 0.5
+                                     for j in range(Y.shape[1])])
+        self.oof_scores_ = out_of_fold if tune else None
         return self
 
     def _best_threshold(self, y, scores) -> float:
-        best, best_f1 = 0.5, -1.0
-        for t in self.threshold_grid:
-            f1 = f1_score(y, scores >= t, zero_division=0)
-            if f1 > best_f1 + 1e-9:
-                best, best_f1 = t, f1
-        return float(best)
+        return best_threshold(y, scores, self.threshold_grid)
 
     def predict_proba(self, X):
         features = self._transform(X)
@@ -127,15 +150,15 @@ class SingleLabelTagger(_TaggerBase):
 
     def __init__(self, word_ngrams=(1, 2), char_ngrams=(2, 5), max_word_features=20000,
                  max_char_features=20000, min_df=2, C=8.0, cv_folds=5,
-                 threshold_grid=DEFAULT_THRESHOLDS, random_state=13, min_score=0.0):
+                 threshold_grid=DEFAULT_THRESHOLDS, random_state=13, classifier="logreg", min_score=0.0):
         super().__init__(word_ngrams, char_ngrams, max_word_features, max_char_features, min_df, C,
-                         cv_folds, threshold_grid, random_state)
+                         cv_folds, threshold_grid, random_state, classifier)
         self.min_score = min_score
 
     def fit(self, X, y):
         y = np.asarray(y)
         self.features_ = self._features().fit(list(X))
-        base = LogisticRegression(C=self.C, class_weight="balanced", max_iter=2000)
+        base = linear_classifier(self.classifier, self.C, multinomial=True)
         cv = StratifiedKFold(3, shuffle=True, random_state=self.random_state)
         self.model_ = _shrink(CalibratedClassifierCV(base, method="sigmoid", cv=cv, ensemble=False)
                               .fit(self._transform(X), y))
