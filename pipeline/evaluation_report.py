@@ -69,17 +69,13 @@ def _segmentation_text(figures: dict) -> str:
 
 def plots(report: dict) -> dict[str, bytes]:
     """PNG bytes by file name."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure  # no pyplot: leaves the caller's backend alone
 
     images = {}
 
     def save(fig, name):
         buffer = io.BytesIO()
         fig.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
-        plt.close(fig)
         images[name] = buffer.getvalue()
 
     for name in SETS:
@@ -88,7 +84,8 @@ def plots(report: dict) -> dict[str, bytes]:
         f1 = [per_label[k]["f1"] for k in labels]
         errors = [[max(0.0, per_label[k]["f1"] - per_label[k].get("f1_ci", [per_label[k]["f1"]] * 2)[0]) for k in labels],
                   [max(0.0, per_label[k].get("f1_ci", [per_label[k]["f1"]] * 2)[1] - per_label[k]["f1"]) for k in labels]]
-        fig, ax = plt.subplots(figsize=(7, 0.32 * len(labels) + 1))
+        fig = Figure(figsize=(7, 0.32 * len(labels) + 1))
+        ax = fig.subplots()
         ax.barh(labels, f1, xerr=errors, color="#4c72b0", ecolor="#444", capsize=2)
         ax.invert_yaxis()
         ax.set_xlim(0, 1)
@@ -100,7 +97,8 @@ def plots(report: dict) -> dict[str, bytes]:
         if not entry:
             continue
         labels, matrix = entry["confusion"]["labels"], entry["confusion"]["matrix"]
-        fig, ax = plt.subplots(figsize=(0.42 * len(labels) + 2.5, 0.42 * len(labels) + 2))
+        fig = Figure(figsize=(0.42 * len(labels) + 2.5, 0.42 * len(labels) + 2))
+        ax = fig.subplots()
         ax.imshow(matrix, cmap="Blues")
         ax.set_xticks(range(len(labels)), labels, rotation=90, fontsize=7)
         ax.set_yticks(range(len(labels)), labels, fontsize=7)
@@ -112,7 +110,8 @@ def plots(report: dict) -> dict[str, bytes]:
                     ax.text(j, i, str(count), ha="center", va="center", fontsize=6)
         ax.set_title(f"{name}: true label (row) vs predicted label (column)")
         save(fig, f"{name}_confusion.png")
-    fig, ax = plt.subplots(figsize=(5, 5))
+    fig = Figure(figsize=(5, 5))
+    ax = fig.subplots()
     ax.plot([0, 1], [0, 1], linestyle=":", color="grey", label="perfect calibration")
     for name in (*SETS, "pillar"):
         entry = report["sets"].get(name)
