@@ -60,11 +60,12 @@ ENSEMBLES = {"ens_lr+svm": ("tfidf_lr", "tfidf_svm"), "ens_lr+spacy": ("tfidf_lr
 NEEDS_TORCH = {"minilm_lr"}
 
 
-def candidates(params: dict) -> dict:
-    """name -> (multi-label factory, single-label factory)."""
+def candidates(params: dict, c_grid=()) -> dict:
+    """name -> (multi-label factory, single-label factory); ``c_grid`` adds
+    words-only variants with other regularisation strengths (``name@C``)."""
     tfidf = dict(params, cv_folds=1)  # thresholds are cross-fitted by the caller
     words = dict(tfidf, char_ngrams=None)  # word n-grams only: about seven times faster to compute
-    return {
+    out = {
         "tfidf_lr": (lambda: MultiLabelTagger(**tfidf), lambda: SingleLabelTagger(**tfidf)),
         "tfidf_svm": (lambda: MultiLabelTagger(**dict(tfidf, classifier="linear_svm")),
                       lambda: SingleLabelTagger(**dict(tfidf, classifier="linear_svm"))),
@@ -79,6 +80,11 @@ def candidates(params: dict) -> dict:
                       lambda: EmbeddingTagger(cv_folds=1, single_label=True,
                                               random_state=params["random_state"])),
     }
+    for c in c_grid:
+        for classifier, base in (("logreg", "tfidf_words_lr"), ("linear_svm", "tfidf_words_svm")):
+            variant = dict(words, C=c, classifier=classifier)
+            out[f"{base}@{c:g}"] = (lambda v=variant: MultiLabelTagger(**v), lambda v=variant: SingleLabelTagger(**v))
+    return out
 
 
 def timed_scores(model, texts: list[str]) -> tuple[np.ndarray, float]:
@@ -179,7 +185,9 @@ def speed_check(name: str, factories, texts, records, taxonomy, train_settings: 
     fit_records = records[:300]
     timed = (texts * (sample // len(texts) + 1))[:sample]
     if name.startswith("tfidf"):
-        settings_ = dict(train_settings, cv_folds=1, classifier="linear_svm" if name.endswith("svm") else "logreg")
+        settings_ = dict(train_settings, cv_folds=1, classifier="linear_svm" if "svm" in name else "logreg")
+        if "@" in name:
+            settings_["C"] = float(name.split("@")[1])
         if "words" in name:
             settings_["char_ngrams"] = None
         bundle = fit_bundle(fit_records, taxonomy, settings_)
@@ -277,6 +285,8 @@ def main(argv=None) -> None:
     parser.add_argument("--folds", type=int, default=3)
     parser.add_argument("--min-speed", type=float, default=2000.0)
     parser.add_argument("--only", nargs="*", help="Run just these base candidates.")
+    parser.add_argument("--c-grid", nargs="*", type=float, default=[],
+                        help="Also try words-only LR and SVM with these C values.")
     parser.add_argument("--output", type=Path, default=RESULTS / "model_selection")
     parser.add_argument("--quiet", action="store_true")
     args = parser.parse_args(argv)
@@ -293,7 +303,7 @@ def main(argv=None) -> None:
     raw_file = args.output.with_suffix(".raw.json")
     raw = json.loads(raw_file.read_text()) if raw_file.exists() else {}
     args.output.parent.mkdir(parents=True, exist_ok=True)
-    for name, factories in candidates(params).items():
+    for name, factories in candidates(params, args.c_grid).items():
         if args.only and name not in args.only:
             continue
         for k, (train, test) in enumerate(splits):
@@ -321,7 +331,7 @@ def main(argv=None) -> None:
                                                  params["threshold_grid"])
             per_fold.setdefault(name, []).append(fold_metrics(results[k], thresholds, records, test, taxonomy))
     speeds = {}
-    for name, factories in candidates(params).items():
+    for name, factories in candidates(params, args.c_grid).items():
         if name not in by_candidate:
             continue
         key = f"speed/{name}"
