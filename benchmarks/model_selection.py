@@ -261,7 +261,8 @@ def markdown(summary: dict, meta: dict) -> str:
              "wall-clock on a shared machine. Speed is classification alone (all three label sets, in the form "
              "the model would be served: one shared TF-IDF featuriser, embeddings encoded once) in practices "
              "per CPU-second on one thread (CPU time because the machine was shared). "
-             f"Run {meta['finished']} in {meta['minutes']:.0f} min; reproduce with "
+             f"Run {meta['finished']}, {meta['fit_minutes']:.0f} min of model fitting in all (wall time, shared machine); "
+             "reproduce with "
              "`nice python benchmarks/model_selection.py`.", "",
              "| candidate | themes micro-F1 | themes macro-F1 | principles micro-F1 | principles macro-F1 | "
              "pillar accuracy | worst ECE | selection score | fit s (3 sets) | practices/s (1 core) | eligible |",
@@ -276,6 +277,9 @@ def markdown(summary: dict, meta: dict) -> str:
               f"accuracy. Eligible: at least {meta['min_speed']:.0f} practices/s on one core and no PyTorch "
               "(the default install must stay laptop-sized; MiniLM needs the `[embeddings]` extra, about 1 GB).", "",
               f"**Default: `{summary['winner']}`** (best eligible by CV). Best overall: `{summary['best_overall']}`.", ""]
+    if meta["repeats"] < 2:
+        lines += ["This run used a single repeat (the script's default is 2) because the two shared cores were "
+                  "heavily loaded; `name@C` rows are words-only variants with another regularisation strength.", ""]
     return "\n".join(lines)
 
 
@@ -343,7 +347,9 @@ def main(argv=None) -> None:
     summary = summarise(per_fold, args.min_speed, speeds)
     meta = {"n_train": len(records), "repeats": args.repeats, "folds": args.folds, "seed": params["random_state"],
             "min_speed": args.min_speed, "finished": time.strftime("%Y-%m-%d", time.gmtime()),
-            "minutes": (time.time() - started) / 60, "train_settings": config["train"]}
+            "minutes": (time.time() - started) / 60, "train_settings": config["train"],
+            "fit_minutes": sum(v[s]["fit_s"] for k, v in raw.items() if not k.startswith("speed/")
+                               for s in ("themes", "principles", "pillar")) / 60}
     args.output.with_suffix(".json").write_text(json.dumps(dict(summary, meta=meta), indent=2) + "\n")
     args.output.with_suffix(".md").write_text(markdown(summary, meta))
     print(markdown(summary, meta))
