@@ -55,7 +55,7 @@ def expand_inputs(inputs: list[str]) -> list[str]:
 
 
 def process(source: str, stage: str, model: TaggerBundle | None, settings: dict,
-            unit: str = "practice") -> list[dict[str, Any]]:
+            unit: str = "practice", explain: bool = False) -> list[dict[str, Any]]:
     """Records for one input; raises PipelineError (with the stage set) on bad input."""
     current = "extract"
     try:
@@ -67,7 +67,8 @@ def process(source: str, stage: str, model: TaggerBundle | None, settings: dict,
         if stage == "segment":
             return [practice_record(doc, p) for p in doc.practices]
         current = "classify"
-        doc = classify_document(doc, model)
+        doc = classify_document(doc, model, explain=explain,
+                                explain_terms=settings.get("classify", {}).get("explain_terms", 5))
         return [practice_record(doc, p, model.card) for p in doc.practices]
     except PipelineError as exc:
         exc.stage = current
@@ -81,12 +82,12 @@ def process(source: str, stage: str, model: TaggerBundle | None, settings: dict,
 
 def iter_records(inputs: list[str], stage: str, model: TaggerBundle | None, settings: dict,
                  summary: RunSummary, unit: str = "practice", quiet: bool = False,
-                 strict: bool = False) -> Iterator[dict[str, Any]]:
+                 strict: bool = False, explain: bool = False) -> Iterator[dict[str, Any]]:
     sources = expand_inputs(inputs)
     summary.inputs = len(sources)
     for source in tqdm(sources, desc=stage, unit="doc", disable=quiet, file=sys.stderr):
         try:
-            records = process(source, stage, model, settings, unit)
+            records = process(source, stage, model, settings, unit, explain)
         except PipelineError as exc:
             record = error_record(source, getattr(exc, "stage", stage), exc.code, str(exc))
             summary.failed += 1
@@ -102,8 +103,9 @@ def iter_records(inputs: list[str], stage: str, model: TaggerBundle | None, sett
 
 def run(inputs: list[str], output: str | Path, stage: str = "classify", model: str | TaggerBundle | None = None,
         unit: str = "practice", quiet: bool = False, strict: bool = False,
-        settings: dict | None = None) -> RunSummary:
-    """Run ``inputs`` through ``stage`` and write ``output`` (JSONL streamed; CSV/Parquet at the end)."""
+        settings: dict | None = None, explain: bool = False) -> RunSummary:
+    """Run ``inputs`` through ``stage`` and write ``output`` (JSONL streamed; CSV/Parquet at the end).
+    ``explain`` adds to each practice the terms and sentence behind each predicted label."""
     if stage not in STAGES:
         raise ValueError(f"unknown stage {stage!r}")
     settings = settings or load_settings()
@@ -112,7 +114,7 @@ def run(inputs: list[str], output: str | Path, stage: str = "classify", model: s
     if stage == "classify":
         bundle = model if isinstance(model, TaggerBundle) else load_model(model)
     summary = RunSummary()
-    records = iter_records(inputs, stage, bundle, settings, summary, unit, quiet, strict)
+    records = iter_records(inputs, stage, bundle, settings, summary, unit, quiet, strict, explain)
     if fmt == "jsonl":
         with atomic_path(output) as tmp, open(tmp, "w", encoding="utf-8") as handle:
             for record in records:

@@ -32,12 +32,12 @@ def cli(ctx: click.Context, verbose: bool) -> None:
 
 
 def _batch_command(stage: str):
-    def command(ctx, inputs, output, quiet, strict, unit="practice", model=None, config=None):
+    def command(ctx, inputs, output, quiet, strict, unit="practice", model=None, config=None, explain=False):
         _setup_logging(quiet, ctx.obj["verbose"])
         from .config import settings
         try:
             summary = batch.run(list(inputs), output, stage=stage, model=model, unit=unit, quiet=quiet,
-                                strict=strict, settings=settings(config))
+                                strict=strict, settings=settings(config), explain=explain)
         except PipelineError as exc:
             raise click.ClickException(f"{exc} ({exc.code})") from exc
         if not quiet:
@@ -62,16 +62,17 @@ _config = click.option("--config", type=click.Path(exists=True, dir_okay=False),
 @click.option("--unit", type=click.Choice(["practice", "document"]), default="practice",
               help="One record per practice found, or per input document.")
 @click.option("--model", default="default", help="Model version under models/, or a model folder.")
+@click.option("--explain", is_flag=True, help="For each predicted label, add the terms and the sentence that drove it.")
 @_quiet
 @_strict
 @_config
 @click.pass_context
-def classify(ctx, inputs, output, unit, model, quiet, strict, config):
+def classify(ctx, inputs, output, unit, model, explain, quiet, strict, config):
     """Extract, segment and tag INPUTS (files, folders, URLs, or - for stdin).
 
     Example: hrc classify corpus/examples -o tagged.jsonl
     """
-    _batch_command("classify")(ctx, inputs, output, quiet, strict, unit, model, config)
+    _batch_command("classify")(ctx, inputs, output, quiet, strict, unit, model, config, explain)
 
 
 @cli.command()
@@ -151,6 +152,43 @@ def train_segmenter(segments_file, models_dir, quiet, config):
     if not quiet:
         card = json.loads((Path(folder) / "card.json").read_text(encoding="utf-8"))
         click.echo(f"segmenter {folder}: " + json.dumps(card["metrics"]), err=True)
+
+
+@cli.command()
+@click.option("--gold", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="Labelled practices JSONL to score on (default: the corpus's held-out split).")
+@click.option("--model", default="default", help="Model version under models/, or a model folder.")
+@click.option("-o", "--output", "report_file", type=click.Path(dir_okay=False), default=None,
+              help="Also write a report with plots: .md or .html.")
+@click.option("--json", "json_file", type=click.Path(dir_okay=False), default=None,
+              help="Also write every figure as JSON.")
+@_quiet
+@_config
+def evaluate(gold, model, report_file, json_file, quiet, config):
+    """Score a model: per-label P/R/F1 with bootstrap intervals, micro/macro F1,
+    subset accuracy, calibration, breakdowns by style and region.
+
+    Example: hrc evaluate --gold ../shared/seeds/gold/practices.jsonl -o report.html
+    """
+    _setup_logging(quiet, False)
+    from . import evaluate as evaluate_module
+    from .config import settings
+    from .evaluation_report import terminal_table, write_report
+    from .records import atomic_path
+    try:
+        report = evaluate_module.evaluate(gold, model, settings(config))
+    except PipelineError as exc:
+        raise click.ClickException(f"{exc} ({exc.code})") from exc
+    if report_file:
+        try:
+            write_report(report, report_file)
+        except ValueError as exc:
+            raise click.UsageError(str(exc)) from exc
+    if json_file:
+        with atomic_path(json_file) as tmp:
+            tmp.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    if not quiet:
+        click.echo(terminal_table(report))
 
 
 @cli.command()

@@ -47,8 +47,15 @@ class TaggerBundle:
     def score_texts(self, texts: list[str]) -> dict[str, tuple[list[str], np.ndarray, np.ndarray]]:
         """Per label set: (labels, scores (n, L), predicted mask (n, L))."""
         out = {}
+        features: dict[int, object] = {}  # estimators sharing one featuriser read the texts once
         for name, estimator in self.estimators.items():
-            proba = estimator.predict_proba(texts)
+            if hasattr(estimator, "predict_proba_features") and hasattr(estimator, "features_"):
+                key = id(estimator.features_)
+                if key not in features:
+                    features[key] = estimator.features_.transform(list(texts))
+                proba = estimator.predict_proba_features(features[key])
+            else:
+                proba = estimator.predict_proba(texts)
             labels = [str(c) for c in estimator.classes_]
             if hasattr(estimator, "thresholds_"):
                 predicted = proba >= estimator.thresholds_

