@@ -63,8 +63,14 @@ def terminal_table(report: dict) -> str:
 def _segmentation_text(figures: dict) -> str:
     if not figures.get("available"):
         return f"not available ({figures.get('reason', '')})"
-    return ", ".join(f"{k} {v:.3f}" if isinstance(v, float) else f"{k} {v}"
-                     for k, v in figures.items() if k != "available" and not isinstance(v, (dict, list)))
+    parts = []
+    for group in ("unheaded", "headed"):
+        g = figures.get(group)
+        if g:
+            parts.append(f"{group} ({g['documents']} documents, {g['sentences']} sentences): part accuracy "
+                         f"{g['part_accuracy']:.3f}, practice-boundary P/R/F1 {g['boundary_precision']:.3f}/"
+                         f"{g['boundary_recall']:.3f}/{g['boundary_f1']:.3f}")
+    return "; ".join(parts) or "no segment documents"
 
 
 def plots(report: dict) -> dict[str, bytes]:

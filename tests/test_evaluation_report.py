@@ -18,7 +18,7 @@ def report(default_model):
 def test_terminal_table_lists_headline_and_per_label_figures(report):
     table = terminal_table(report)
     assert "themes micro-F1" in table and "pillar accuracy" in table
-    assert "access_to_justice" in table and "by world region" in table and "segmentation:" in table
+    assert "access_to_justice" in table and "by world region" in table and "segmentation: unheaded" in table and "part accuracy" in table
 
 
 def test_markdown_report_with_plots(tmp_path, report):
