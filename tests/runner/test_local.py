@@ -31,10 +31,10 @@ def test_output_keeps_input_order_whatever_finishes_first(tmp_path):
     sources = [slow] + write_variants(tmp_path / "in", 5)   # the first input finishes last
     options = fast_settings()
     out = tmp_path / "out.jsonl"
-    summary = batch.run(sources, out, stage="segment", settings=options, workers=2, quiet=True)
+    summary = batch.run(sources, out, stage="extract", settings=options, workers=2, quiet=True)
     assert (summary.inputs, summary.succeeded, summary.failed) == (6, 6, 0)
     records = read_jsonl(out)
-    assert records == in_process(sources, "segment", options)
+    assert records == in_process(sources, "extract", options)
     ledger = read_jsonl(tmp_path / "out.jsonl.manifest.jsonl")[1:]
     assert [e["source"] for e in ledger] == sources and all(e["status"] == "ok" for e in ledger)
     assert not sandboxes(), "worker processes outlived the run"
@@ -110,11 +110,11 @@ def test_a_failing_disk_stops_the_run_and_the_rerun_finishes_it(tmp_path, monkey
 
     monkeypatch.setattr(RunState, "write", failing_write)
     with pytest.raises(OutputFailed, match="No space left.*run the same command again"):
-        batch.run(sources, out, stage="segment", workers=2, quiet=True, settings=options)
+        batch.run(sources, out, stage="extract", workers=2, quiet=True, settings=options)
     assert not out.exists()
     monkeypatch.setattr(RunState, "write", write)
-    summary = batch.run(sources, out, stage="segment", workers=2, quiet=True, settings=options)
+    summary = batch.run(sources, out, stage="extract", workers=2, quiet=True, settings=options)
     assert summary.resumed == 3 and summary.succeeded == 6
-    assert read_jsonl(out) == in_process(sources, "segment", options)
+    assert read_jsonl(out) == in_process(sources, "extract", options)
     ledger = read_jsonl(tmp_path / "out.jsonl.manifest.jsonl")[1:]
     assert [e["source"] for e in ledger] == sources
