@@ -233,4 +233,7 @@ def child_main(task_fd: int, result_fd: int) -> None:
 
 
 if __name__ == "__main__":
-    child_main(int(sys.argv[1]), int(sys.argv[2]))
+    try:
+        child_main(int(sys.argv[1]), int(sys.argv[2]))
+    except (BrokenPipeError, EOFError):
+        pass  # the parent went away (run over, stopped or killed): nothing left to report to

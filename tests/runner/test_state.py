@@ -24,7 +24,7 @@ def hrc(*args: str) -> list[str]:
 def test_kill_9_mid_run_then_the_same_command_finishes_it(tmp_path):
     inputs = [str(EXAMPLES), *write_variants(tmp_path / "in", 40)]
     whole, resumed = tmp_path / "whole.jsonl", tmp_path / "resumed.jsonl"
-    done = subprocess.run(hrc("classify", *inputs, "-o", str(whole), "--workers", "2", "-q"),
+    done = subprocess.run(hrc("classify", *inputs, "-o", str(whole), "--workers", "1", "-q"),
                           cwd=ROOT, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
 
@@ -45,7 +45,8 @@ def test_kill_9_mid_run_then_the_same_command_finishes_it(tmp_path):
     written = len(manifest.read_text().splitlines()) - 1
     assert 6 <= written < 43
 
-    again = subprocess.run(command[:-1], cwd=ROOT, capture_output=True, text=True)   # not quiet: read the summary
+    # the same command (but one worker, and not quiet, to read the summary): worker count is not part of a run
+    again = subprocess.run(command[:-4] + ["--workers", "1"], cwd=ROOT, capture_output=True, text=True)
     assert again.returncode == 0, again.stderr
     assert f"43 inputs ({written} from an interrupted run)" in again.stderr
     assert resumed.read_bytes() == whole.read_bytes()
