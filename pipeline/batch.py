@@ -11,6 +11,7 @@ appears only when the run is complete (atomic rename).
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -133,7 +134,7 @@ def run(inputs: list[str], output: str | Path, stage: str = "classify", model: s
     if strict and summary.failed:
         state.discard()
         raise _as_error(summary.errors[0])
-    init = {"stage": stage, "unit": unit, "settings": settings, "model": worker_model,
+    init = {"stage": stage, "unit": unit, "settings": settings, "model": worker_model, "cwd": os.getcwd(),
             "memory_mb": settings["limits"]["max_worker_memory_mb"],
             "log_level": logging.getLogger().getEffectiveLevel()}
     runner = _engine(engine, init, settings, workers, scheduler, len(tasks) - len(done))

@@ -207,6 +207,8 @@ def child_main(task_fd: int, result_fd: int) -> None:
         init = tasks.recv()
     except EOFError:
         return
+    if init.get("cwd") and os.path.isdir(init["cwd"]):
+        os.chdir(init["cwd"])  # relative input paths mean what they meant where `hrc` was started
     logging.basicConfig(level=init.get("log_level", logging.WARNING), stream=sys.stderr,
                         format=f"%(levelname)s %(name)s[worker {os.getpid()}]: %(message)s")
     from ..models import TaggerBundle, load_model
