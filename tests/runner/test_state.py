@@ -46,7 +46,7 @@ def test_kill_9_mid_run_then_the_same_command_finishes_it(tmp_path):
     assert 6 <= written < 43
 
     # the same command (but one worker, and not quiet, to read the summary): worker count is not part of a run
-    again = subprocess.run(command[:-4] + ["--workers", "1"], cwd=ROOT, capture_output=True, text=True)
+    again = subprocess.run(command[:-3] + ["--workers", "1"], cwd=ROOT, capture_output=True, text=True)
     assert again.returncode == 0, again.stderr
     assert f"43 inputs ({written} from an interrupted run)" in again.stderr
     assert resumed.read_bytes() == whole.read_bytes()
