@@ -32,12 +32,15 @@ def cli(ctx: click.Context, verbose: bool) -> None:
 
 
 def _batch_command(stage: str):
-    def command(ctx, inputs, output, quiet, strict, unit="practice", model=None, config=None, explain=False):
+    def command(ctx, inputs, output, quiet, strict, unit="practice", model=None, config=None, **run_options):
         _setup_logging(quiet, ctx.obj["verbose"])
         from .config import settings
+        options = settings(config)
+        if run_options.pop("allow_private_hosts", False):
+            options["fetch"]["allow_private_hosts"] = True
         try:
             summary = batch.run(list(inputs), output, stage=stage, model=model, unit=unit, quiet=quiet,
-                                strict=strict, settings=settings(config), explain=explain)
+                                strict=strict, settings=options, **run_options)
         except PipelineError as exc:
             raise click.ClickException(f"{exc} ({exc.code})") from exc
         if not quiet:
@@ -45,6 +48,23 @@ def _batch_command(stage: str):
             for error in summary.errors:
                 click.echo(f"  {error['source']}: [{error['code']}] {error['stage']}: {error['reason']}", err=True)
         ctx.exit(1 if summary.failed else 0)
+    return command
+
+
+def _run_options(command):
+    """Options every batch command shares: where it runs, and how it treats the network."""
+    for option in reversed([
+        click.option("--workers", type=click.IntRange(min=1), default=None,
+                     help="Worker processes (default: all cores; runner.workers in the settings)."),
+        click.option("--engine", type=click.Choice(["local", "dask"]), default="local",
+                     help="local: worker processes here; dask: a Dask cluster (needs --scheduler)."),
+        click.option("--scheduler", default=None, help="Dask scheduler address, e.g. tcp://10.0.0.5:8786."),
+        click.option("--no-resume", "resume", flag_value=False, default=True,
+                     help="Start afresh even if an interrupted run of this command left its manifest."),
+        click.option("--allow-private-hosts", is_flag=True,
+                     help="Fetch URLs on private, loopback and link-local addresses (refused by default)."),
+    ]):
+        command = option(command)
     return command
 
 
@@ -66,13 +86,15 @@ _config = click.option("--config", type=click.Path(exists=True, dir_okay=False),
 @_quiet
 @_strict
 @_config
+@_run_options
 @click.pass_context
-def classify(ctx, inputs, output, unit, model, explain, quiet, strict, config):
+def classify(ctx, inputs, output, unit, model, explain, quiet, strict, config, **run_options):
     """Extract, segment and tag INPUTS (files, folders, URLs, or - for stdin).
 
     Example: hrc classify corpus/examples -o tagged.jsonl
     """
-    _batch_command("classify")(ctx, inputs, output, quiet, strict, unit, model, config, explain)
+    _batch_command("classify")(ctx, inputs, output, quiet, strict, unit, model, config, explain=explain,
+                               **run_options)
 
 
 @cli.command()
@@ -81,13 +103,14 @@ def classify(ctx, inputs, output, unit, model, explain, quiet, strict, config):
 @_quiet
 @_strict
 @_config
+@_run_options
 @click.pass_context
-def extract(ctx, inputs, output, quiet, strict, config):
+def extract(ctx, inputs, output, quiet, strict, config, **run_options):
     """Extract text, blocks, headings and pages from INPUTS.
 
     Example: hrc extract report.pdf page.html -o extracted.jsonl
     """
-    _batch_command("extract")(ctx, inputs, output, quiet, strict, config=config)
+    _batch_command("extract")(ctx, inputs, output, quiet, strict, config=config, **run_options)
 
 
 @cli.command()
@@ -97,13 +120,14 @@ def extract(ctx, inputs, output, quiet, strict, config):
 @_quiet
 @_strict
 @_config
+@_run_options
 @click.pass_context
-def segment(ctx, inputs, output, unit, quiet, strict, config):
+def segment(ctx, inputs, output, unit, quiet, strict, config, **run_options):
     """Split INPUTS into practices with their parts and place.
 
     Example: hrc segment report.pdf -o practices.jsonl
     """
-    _batch_command("segment")(ctx, inputs, output, quiet, strict, unit, config=config)
+    _batch_command("segment")(ctx, inputs, output, quiet, strict, unit, config=config, **run_options)
 
 
 @cli.command()

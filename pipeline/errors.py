@@ -52,6 +52,18 @@ class TimeLimitExceeded(PipelineError):
     code = "E009"
 
 
+class WorkerCrashed(PipelineError):
+    """The worker process died under a document (and again on the retry)."""
+
+    code = "E010"
+
+
+class OutputFailed(PipelineError):
+    """The output could not be written (disk full, removed folder); the run can be resumed."""
+
+    code = "E011"
+
+
 class ModelError(PipelineError):
     """A model that is missing, tampered with, or made for another taxonomy."""
 

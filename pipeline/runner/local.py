@@ -1,0 +1,133 @@
+"""The local engine: documents spread over worker processes on this machine.
+
+Results come back in input order whatever order the workers finish in: a
+finished document waits in a small buffer until those before it are out, and
+no document more than ``window`` places ahead of the oldest unfinished one is
+handed out, so memory stays flat however long the batch. A worker over the time
+limit is killed and replaced; a worker that dies under a document (out of
+memory, killed by hand) is replaced and the document tried again, once by
+default, then recorded as an error: every input comes out exactly once.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections import deque
+from multiprocessing.connection import wait
+from typing import Any, Iterable, Iterator
+
+from ..errors import PipelineError, WorkerCrashed
+from .sandbox import Sandbox
+from .work import DocumentResult, Task
+
+log = logging.getLogger(__name__)
+
+
+def default_workers() -> int:
+    """All the cores this process may use."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:
+        return os.cpu_count() or 1
+
+
+class Ordered:
+    """Hands results on in input order; says how far ahead new work may start."""
+
+    def __init__(self, first: int, window: int):
+        self.next, self.window, self.waiting = first, window, {}
+
+    def add(self, result: DocumentResult) -> Iterator[DocumentResult]:
+        self.waiting[result.index] = result
+        while self.next in self.waiting:
+            yield self.waiting.pop(self.next)
+            self.next += 1
+
+    def may_start(self, index: int) -> bool:
+        return index < self.next + self.window
+
+
+class LocalEngine:
+    """Runs tasks on ``workers`` sandboxed processes; see the module docstring."""
+
+    name = "local"
+
+    def __init__(self, init: dict[str, Any], workers: int, time_limit: float, crash_retries: int = 1,
+                 window_per_worker: int = 4, start_timeout: float = 300.0):
+        self.init = init
+        self.workers = max(1, workers)
+        self.time_limit = time_limit
+        self.crash_retries = crash_retries
+        self.window = max(1, window_per_worker) * self.workers
+        self.start_timeout = start_timeout
+
+    def results(self, tasks: Iterable[Task], first_index: int) -> Iterator[DocumentResult]:
+        """Results for ``tasks`` (indexed from ``first_index`` without gaps), in input order."""
+        tasks = iter(tasks)
+        pending: deque[Task] = deque()   # tasks to (re)try before drawing new ones
+        attempts: dict[int, int] = {}
+        order = Ordered(first_index, self.window)
+        pool = [Sandbox(self.init) for _ in range(self.workers)]
+        exhausted = False
+        launched = time.monotonic()
+        try:
+            for sandbox in pool:
+                sandbox.start()
+            while True:
+                for sandbox in pool:                     # hand out work to idle, ready workers
+                    if sandbox.ready and sandbox.task is None:
+                        if not pending and not exhausted:
+                            task = next(tasks, None)
+                            if task is None:
+                                exhausted = True
+                            else:
+                                pending.append(task)
+                        if pending and order.may_start(pending[0].index):
+                            sandbox.send(pending.popleft())
+                busy = [s for s in pool if s.task is not None]
+                if exhausted and not pending and not busy:
+                    return
+                if not any(s.ready for s in pool) and time.monotonic() - launched > self.start_timeout:
+                    raise WorkerCrashed(f"no worker started within {self.start_timeout:g} s")
+                for conn in wait([s.results for s in pool], timeout=self._wait_seconds(busy)):
+                    sandbox = next(s for s in pool if s.results is conn)
+                    done = self._receive(sandbox, attempts, pending)
+                    if done is not None:
+                        yield from order.add(done)
+                for sandbox in pool:
+                    if sandbox.overdue(self.time_limit):
+                        yield from order.add(sandbox.timed_out(self.time_limit))
+        finally:
+            for sandbox in pool:
+                sandbox.stop(kill=sandbox.task is not None)
+
+    def _wait_seconds(self, busy: list[Sandbox]) -> float | None:
+        if self.time_limit <= 0 or not busy:
+            return 1.0
+        soonest = min(s.started for s in busy) + self.time_limit - time.monotonic()
+        return max(0.0, min(soonest, 1.0))
+
+    def _receive(self, sandbox: Sandbox, attempts: dict[int, int], pending: deque[Task]) -> DocumentResult | None:
+        task = sandbox.task
+        try:
+            return sandbox.receive()
+        except EOFError:
+            if task is None and not sandbox.ready:
+                # died while starting: something is wrong with the setup, not with a document
+                sandbox.crashes += 1
+                if sandbox.crashes > 3:
+                    raise WorkerCrashed("worker processes keep dying while starting; see the log above")
+                sandbox.restart()
+                return None
+            error = sandbox.died()
+            if task is None:
+                return None
+            attempts[task.index] = attempts.get(task.index, 0) + 1
+            if attempts[task.index] <= self.crash_retries:
+                log.warning("%s: trying again on a fresh worker", task.source)
+                pending.appendleft(task)
+                return None
+            return error
+        except PipelineError:
+            raise
