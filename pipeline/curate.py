@@ -189,8 +189,8 @@ def read_label_studio(path: Path) -> tuple[list[CuratedRow], list[Problem], int]
 
 
 def _task_lines(path: Path) -> list[int]:
-    """Line on which each top-level task object starts, for messages."""
-    starts, depth, in_string, escape = [], 0, False, False
+    """Line on which each top-level value of the task list starts, for messages."""
+    starts, depth, in_string, escape, expect_value = [], 0, False, False, False
     line = 1
     for char in path.read_text(encoding="utf-8-sig"):
         if char == "\n":
@@ -203,14 +203,18 @@ def _task_lines(path: Path) -> list[int]:
             elif char == '"':
                 in_string = False
             continue
+        if expect_value and depth == 1 and not char.isspace() and char not in ",]":
+            starts.append(line)
+            expect_value = False
         if char == '"':
             in_string = True
         elif char in "[{":
-            if depth == 1 and char == "{":
-                starts.append(line)
             depth += 1
+            expect_value = depth == 1
         elif char in "]}":
             depth -= 1
+        elif char == "," and depth == 1:
+            expect_value = True
     return starts
 
 
@@ -253,10 +257,10 @@ def _label_signature(labels: dict[str, list[str]]) -> tuple:
 
 
 def check_conflicts(rows: list[CuratedRow]) -> None:
-    """The same text labelled differently in two rows: both rows are wrong until one is fixed."""
+    """The same text labelled differently in two valid rows: both are wrong until one is fixed."""
     first: dict[str, CuratedRow] = {}
     for row in rows:
-        if not row.text.strip():
+        if row.problems:  # already wrong for its own reasons; fix those first
             continue
         seen = first.setdefault(row.key, row)
         if seen is not row and _label_signature(seen.labels) != _label_signature(row.labels):
