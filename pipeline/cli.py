@@ -133,17 +133,34 @@ def train(practices_file, labels_file, models_dir, version, make_default, quiet,
 @cli.command()
 @click.argument("run_file", type=click.Path(exists=True, dir_okay=False))
 @_output
-@click.option("--include-errors", is_flag=True, help="Keep error records (JSONL/CSV).")
-def export(run_file, output, include_errors):
-    """Turn a classification output into CSV, JSONL or Parquet.
+@click.option("--layout", type=click.Choice(["wide", "long"]), default="wide",
+              help="wide: a row per practice, a 0/1 and a score column per label; long: a row per practice and label.")
+@click.option("--theme", "themes", multiple=True, help="Keep practices with this predicted theme (repeatable: any of).")
+@click.option("--principle", "principles", multiple=True, help="Keep practices with this predicted principle.")
+@click.option("--country", "countries", multiple=True, help="Keep practices in this country (repeatable).")
+@click.option("--min-score", type=click.FloatRange(0, 1), default=None,
+              help="With --theme/--principle: that label scores at least this (instead of being predicted); "
+                   "otherwise: some theme or principle scores at least this. Long layout: drop rows below it.")
+@click.option("--include-errors", is_flag=True, help="Copy the run as is, error records included (no filters).")
+def export(run_file, output, layout, themes, principles, countries, min_score, include_errors):
+    """Turn a classification output into CSV (wide or long), JSONL or Parquet, with a
+    data dictionary beside it (OUTPUT.dictionary.md).
 
-    Example: hrc export tagged.jsonl -o tagged.csv
+    Example: hrc export tagged.jsonl -o housing.csv --theme right_to_housing --country France
     """
+    from .config import LABELS_FILE
+    from .tables import Filters, dictionary_path, export as export_fn
+
     try:
-        count = export_module.export(run_file, output, include_errors)
+        if include_errors:
+            count = export_module.export(run_file, output, include_errors)
+        else:
+            count = export_fn(run_file, output, layout, Filters(list(themes), list(principles), list(countries),
+                                                                min_score), LABELS_FILE)
     except PipelineError as exc:
         raise click.ClickException(str(exc)) from exc
-    click.echo(f"{count} records written to {output}", err=True)
+    suffix = "" if include_errors else f" (data dictionary: {dictionary_path(output)})"
+    click.echo(f"{count} {'rows' if layout == 'long' else 'records'} written to {output}{suffix}", err=True)
 
 
 @cli.group()
