@@ -163,6 +163,25 @@ def export(run_file, output, layout, themes, principles, countries, min_score, i
     click.echo(f"{count} {'rows' if layout == 'long' else 'records'} written to {output}{suffix}", err=True)
 
 
+@cli.command()
+@click.argument("run_file", type=click.Path(exists=True, dir_okay=False))
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="The HTML page to write.")
+@_config
+def report(run_file, output, config):
+    """One self-contained HTML page of what a classification run found.
+
+    Example: hrc report tagged.jsonl -o report.html
+    """
+    from .config import LABELS_FILE, MODELS_DIR, settings
+    from .report import report as report_fn
+
+    try:
+        count = report_fn(run_file, output, LABELS_FILE, MODELS_DIR, settings(config))
+    except PipelineError as exc:
+        raise click.ClickException(f"{exc} ({exc.code})") from exc
+    click.echo(f"report of {count} practices written to {output}", err=True)
+
+
 @cli.group()
 def models():
     """List, compare and promote the trained models."""
