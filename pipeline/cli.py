@@ -257,8 +257,9 @@ def review():
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
               help="A .csv for a spreadsheet or a .json of Label Studio tasks (config written beside it).")
 @click.option("--limit", type=int, default=None, help="Only the N most uncertain practices.")
-@click.option("--strategy", type=click.Choice(["margin", "entropy", "random"]), default="margin",
-              help="How uncertainty is measured on the calibrated scores.")
+@click.option("--strategy", type=click.Choice(["entropy", "margin", "random"]), default="entropy",
+              help="How uncertainty is measured on the calibrated scores (entropy: summed label entropy; "
+                   "margin: closest score to its threshold).")
 def review_export(run_file, output, limit, strategy):
     """Write RUN_FILE's practices to review, most uncertain first, predictions prefilled.
 

@@ -207,7 +207,7 @@ def build_html(run_file: str | Path, records: list[dict], errors: list[dict], ta
     values = None
     if practices:
         scores, thresholds = score_arrays(practices, taxonomy, models_dir)
-        values = uncertainty(scores, thresholds, "margin")
+        values = uncertainty(scores, thresholds, "entropy")
     order = sorted(range(len(practices)), key=lambda i: -values[i]) if values is not None else []
     figures = [("practices", len(practices)), ("documents", len(documents)), ("countries", len(countries)),
                ("inputs that failed", len(errors)),
@@ -241,8 +241,8 @@ def build_html(run_file: str | Path, records: list[dict], errors: list[dict], ta
                    "scored around 0.7, about 70% are right. Many scores near the thresholds mean a reviewer "
                    "would help most.</p>" + score_histogram(practices) + "</section>")
         least = order[:limits["least_certain"]]
-        out.append(f"<section><h2>The {len(least)} least certain practices</h2><p class=\"meta\">Where a label's "
-                   "score sits closest to its threshold; `hrc review export` hands these to a reviewer.</p>"
+        out.append(f"<section><h2>The {len(least)} least certain practices</h2><p class=\"meta\">Ranked by the entropy "
+                   "of their calibrated scores, as `hrc review export` ranks them for a reviewer.</p>"
                    + "".join(_practice(practices[i], float(values[i])) for i in least) + "</section>")
         out.append(f'<section id="practices"><h2>Every practice (<span id="shown">{len(practices)}</span>)</h2>'
                    '<input type="search" id="search" placeholder="Filter by any word, label or place" '

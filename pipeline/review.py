@@ -5,8 +5,11 @@ model is least sure about. Uncertainty is read off the calibrated scores:
 
 * ``margin`` - how close the practice's least-settled label sits to its decision
   threshold, over every label of every set (reported as 1 - margin);
-* ``entropy`` - the summed binary entropy of the multi-label scores plus the
-  entropy of the pillar distribution (larger = less certain).
+* ``entropy`` (the default) - the summed binary entropy of the multi-label
+  scores plus the entropy of the pillar distribution (larger = less certain).
+  It spreads the reviewer's effort over every label a practice is unsure
+  about, and in ``benchmarks/results/active_learning.md`` it is the strategy
+  that beats random review; ``margin`` does no better than random there.
 
 :func:`review_export` writes the chosen practices, most uncertain first, with the
 current predictions prefilled, as a spreadsheet-friendly CSV or as Label Studio
@@ -44,7 +47,7 @@ def _binary_entropy(p: np.ndarray) -> np.ndarray:
 
 
 def uncertainty(scores: dict[str, np.ndarray], thresholds: dict[str, np.ndarray],
-                strategy: str = "margin", seed: int = 0) -> np.ndarray:
+                strategy: str = "entropy", seed: int = 0) -> np.ndarray:
     """One number per practice, larger = more worth reviewing.
 
     ``scores`` maps a label set to an (n, L) score matrix; for ``pillar`` the
@@ -117,7 +120,7 @@ def predicted_labels(record: dict) -> dict[str, list[str]]:
     return labels
 
 
-def select_for_review(run_file: str | Path, limit: int | None = None, strategy: str = "margin",
+def select_for_review(run_file: str | Path, limit: int | None = None, strategy: str = "entropy",
                       labels_file: str | Path = LABELS_FILE, models_dir: str | Path = MODELS_DIR,
                       seed: int = 0) -> list[tuple[dict, float]]:
     """The run's practices with their uncertainty, most uncertain first (ties by id)."""
@@ -191,7 +194,7 @@ def config_path(output: str | Path) -> Path:
     return output.with_name(output.stem + ".label_config.xml")
 
 
-def review_export(run_file: str | Path, output: str | Path, limit: int | None = None, strategy: str = "margin",
+def review_export(run_file: str | Path, output: str | Path, limit: int | None = None, strategy: str = "entropy",
                   labels_file: str | Path = LABELS_FILE, models_dir: str | Path = MODELS_DIR,
                   seed: int = 0) -> int:
     """Write the practices to review, most uncertain first: ``.csv`` or Label Studio ``.json``."""
