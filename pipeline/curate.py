@@ -25,7 +25,7 @@ from .config import LABELS_FILE, PRACTICES_FILE
 from .corpus import LABEL_SETS, Taxonomy, load_practices, load_taxonomy
 from .errors import CorpusError
 from .records import atomic_open, write_jsonl
-from .review import LABEL_SEPARATOR
+from .review import LABEL_SEPARATOR, from_spreadsheet
 
 log = logging.getLogger(__name__)
 REQUIRED_COLUMNS = ("text", "themes", "principles", "pillar")
@@ -138,7 +138,7 @@ def read_csv_rows(path: Path) -> tuple[list[CuratedRow], list[Problem]]:
         if len(values) != len(header):
             row.problems.append(f"malformed row: {len(values)} fields, the header has {len(header)} "
                                 "(a stray comma or an unclosed quote?)")
-        cells = dict(zip(header, values))
+        cells = {name: from_spreadsheet(value) for name, value in zip(header, values)}
         row.text = cells.get("text", "")
         row.labels = {name: split_labels(cells.get(name)) for name in LABEL_SETS}
         row.fields = {k: v for k, v in cells.items() if k not in REQUIRED_COLUMNS}

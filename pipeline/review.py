@@ -39,6 +39,17 @@ MULTI_SETS = ("themes", "principles")
 CSV_COLUMNS = ("practice_id", "uncertainty", "source", "title", "city", "country",
                "themes", "principles", "pillar", "text")
 LABEL_SEPARATOR = ";"
+#: Spreadsheets run a cell starting with these as a formula; such cells get a leading apostrophe.
+FORMULA_STARTS = ("=", "+", "-", "@")
+
+
+def spreadsheet_safe(value: str) -> str:
+    """Keep a spreadsheet from evaluating text as a formula (the importer strips the apostrophe)."""
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
+
+
+def from_spreadsheet(value: str) -> str:
+    return value[1:] if value.startswith("'") and value[1:].startswith(FORMULA_STARTS) else value
 
 
 def _binary_entropy(p: np.ndarray) -> np.ndarray:
@@ -158,7 +169,7 @@ def write_review_csv(rows: list[dict[str, str]], output: Path) -> None:
     with atomic_open(output, encoding="utf-8-sig") as handle:
         writer = csv.DictWriter(handle, fieldnames=CSV_COLUMNS, quoting=csv.QUOTE_ALL, lineterminator="\r\n")
         writer.writeheader()
-        writer.writerows(rows)
+        writer.writerows({k: spreadsheet_safe(v) for k, v in row.items()} for row in rows)
 
 
 def label_studio_config(taxonomy: Taxonomy) -> str:

@@ -158,6 +158,13 @@ def test_skip_invalid_imports_the_valid_rows_and_writes_the_rejected(home, tmp_p
     assert added[0]["curation"][0]["file"] == "curated.csv" and added[0]["curation"][0]["line"] == 2
 
 
+def test_spreadsheet_guard_is_undone_on_import(home, tmp_path):
+    text = "- Night buses for shift workers.\nThe city added routes after midnight for care and cleaning staff."
+    path = write(tmp_path / "curated.csv", HEADER + "\n" + row("'" + text, "decent_work_and_economy") + "\n")
+    assert run(home, path).added == 1
+    assert read_jsonl(home / "corpus" / "practices.jsonl")[-1]["text"] == text
+
+
 def test_import_is_idempotent_and_corrections_keep_id_split_and_history(home, tmp_path):
     corpus = read_jsonl(home / "corpus" / "practices.jsonl")
     target = next(r for r in corpus if r["split"] == "test")

@@ -37,7 +37,7 @@ def run_file(tmp_path):
     records = [
         run_record("sure", {"migration": 0.97}, 0.98),
         run_record("on-the-edge", {"migration": at + 0.01, "gender_equality": 0.9}, 0.97),
-        run_record("pillar-unsure", {"migration": 0.95}, 0.52),
+        run_record("pillar-unsure", {"migration": 0.95}, 0.52, text="- a list item first\n=SUM(A1) is not a formula"),
         {"record_type": "error", "source": "broken.pdf", "stage": "extract", "code": "E004", "reason": "corrupt"},
     ]
     path = tmp_path / "run.jsonl"
@@ -56,6 +56,7 @@ def test_csv_lists_most_uncertain_first_with_predictions(run_file, tmp_path):
     assert edge["pillar"] == "caring" and edge["city"] == "Besançon"
     assert edge["text"] == "Text of the practice.\nSecond line, with a comma."
     assert frame["uncertainty"].is_monotonic_decreasing
+    assert frame.iloc[1]["text"] == "'- a list item first\n=SUM(A1) is not a formula", "no formula in a sheet"
     assert review_export(run_file, tmp_path / "top.csv", limit=1) == 1
     assert list(pd.read_csv(tmp_path / "top.csv", encoding="utf-8-sig")["practice_id"]) == ["on-the-edge"]
 
