@@ -8,8 +8,8 @@ model is least sure about. Uncertainty is read off the calibrated scores:
 * ``entropy`` (the default) - the summed binary entropy of the multi-label
   scores plus the entropy of the pillar distribution (larger = less certain).
   It spreads the reviewer's effort over every label a practice is unsure
-  about, and in ``benchmarks/results/active_learning.md`` it is the strategy
-  that beats random review; ``margin`` does no better than random there.
+  about; in ``benchmarks/results/active_learning.md`` it beats random review
+  in every repetition, while ``margin`` gains less than half as much.
 
 :func:`review_export` writes the chosen practices, most uncertain first, with the
 current predictions prefilled, as a spreadsheet-friendly CSV or as Label Studio
