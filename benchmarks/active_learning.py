@@ -8,10 +8,10 @@ export`` ranks them) or N drawn at random; the model is retrained on seed + N
 and scored on the untouched test split. Repeated over several seeds (a new seed
 set each time), reporting mean and spread of the held-out macro-F1.
 
-Run (a few minutes on one core; light estimator settings from
+Run (about 3 minutes per repetition on one free core, longer on a shared one; light estimator settings from
 ``benchmarks/train-light.yaml``):
 
-    nice python benchmarks/active_learning.py --seeds 5 --seed-size 150 --reveal 100
+    nice python benchmarks/active_learning.py --seeds 10 --seed-size 150 --reveal 100
 
 The result is written to ``benchmarks/results/active_learning.md`` and ``.json``.
 """
@@ -133,7 +133,7 @@ def write_markdown(path: Path, args, summary: dict, runs: list[dict], strategies
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--seeds", type=int, default=5)
+    parser.add_argument("--seeds", type=int, default=10)
     parser.add_argument("--seed-size", type=int, default=150)
     parser.add_argument("--reveal", type=int, default=100)
     parser.add_argument("--strategies", default="margin,entropy,random")
