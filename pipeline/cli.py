@@ -15,7 +15,6 @@ import click
 
 from . import batch, export as export_module, train as train_module
 from .errors import PipelineError
-from .models import default_version, read_card
 
 
 def _setup_logging(quiet: bool, verbose: bool) -> None:
@@ -218,40 +217,236 @@ def evaluate(gold, model, report_file, json_file, quiet, config):
 @cli.command()
 @click.argument("run_file", type=click.Path(exists=True, dir_okay=False))
 @_output
-@click.option("--include-errors", is_flag=True, help="Keep error records (JSONL/CSV).")
-def export(run_file, output, include_errors):
-    """Turn a classification output into CSV, JSONL or Parquet.
+@click.option("--layout", type=click.Choice(["wide", "long"]), default="wide",
+              help="wide: a row per practice, a 0/1 and a score column per label; long: a row per practice and label.")
+@click.option("--theme", "themes", multiple=True, help="Keep practices with this predicted theme (repeatable: any of).")
+@click.option("--principle", "principles", multiple=True, help="Keep practices with this predicted principle.")
+@click.option("--country", "countries", multiple=True, help="Keep practices in this country (repeatable).")
+@click.option("--min-score", type=click.FloatRange(0, 1), default=None,
+              help="With --theme/--principle: that label scores at least this (instead of being predicted); "
+                   "otherwise: some theme or principle scores at least this. Long layout: drop rows below it.")
+@click.option("--include-errors", is_flag=True, help="Copy the run as is, error records included (no filters).")
+def export(run_file, output, layout, themes, principles, countries, min_score, include_errors):
+    """Turn a classification output into CSV (wide or long), JSONL or Parquet, with a
+    data dictionary beside it (OUTPUT.dictionary.md).
 
-    Example: hrc export tagged.jsonl -o tagged.csv
+    Example: hrc export tagged.jsonl -o housing.csv --theme right_to_housing --country France
     """
+    from .config import LABELS_FILE
+    from .tables import Filters, dictionary_path, export as export_fn
+
     try:
-        count = export_module.export(run_file, output, include_errors)
+        if include_errors:
+            count = export_module.export(run_file, output, include_errors)
+        else:
+            count = export_fn(run_file, output, layout, Filters(list(themes), list(principles), list(countries),
+                                                                min_score), LABELS_FILE)
     except PipelineError as exc:
         raise click.ClickException(str(exc)) from exc
-    click.echo(f"{count} records written to {output}", err=True)
+    suffix = "" if include_errors else f" (data dictionary: {dictionary_path(output)})"
+    click.echo(f"{count} {'rows' if layout == 'long' else 'records'} written to {output}{suffix}", err=True)
+
+
+@cli.command()
+@click.argument("run_file", type=click.Path(exists=True, dir_okay=False))
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="The HTML page to write.")
+@_config
+def report(run_file, output, config):
+    """One self-contained HTML page of what a classification run found.
+
+    Example: hrc report tagged.jsonl -o report.html
+    """
+    from .config import LABELS_FILE, MODELS_DIR, settings
+    from .report import report as report_fn
+
+    try:
+        count = report_fn(run_file, output, LABELS_FILE, MODELS_DIR, settings(config))
+    except PipelineError as exc:
+        raise click.ClickException(f"{exc} ({exc.code})") from exc
+    click.echo(f"report of {count} practices written to {output}", err=True)
 
 
 @cli.group()
 def models():
-    """List the trained models."""
+    """List, compare and promote the trained models."""
 
 
 @models.command("list")
 def models_list():
-    """Show each model folder with its held-out scores; * marks the default.
+    """Show each model folder with its taxonomy and held-out scores; * marks the default.
 
     Example: hrc models list
     """
     from .config import MODELS_DIR
+    from .registry import list_models
+
+    for row in list_models(MODELS_DIR):
+        heldout = row["heldout"]
+        figures = ", ".join(f"{k} macro-F1 {v['macro_f1']} micro-F1 {v['micro_f1']}"
+                            for k, v in heldout.items() if "micro_f1" in v)
+        if "accuracy" in heldout.get("pillar", {}):
+            figures += f", pillar accuracy {heldout['pillar']['accuracy']}"
+        click.echo(f"{'*' if row['default'] else ' '} {row['version']}  taxonomy {row['taxonomy_version']}  "
+                   f"{row['created'] or ''}  {figures}")
+
+
+@models.command("compare")
+@click.argument("a")
+@click.argument("b")
+def models_compare(a, b):
+    """Score models A and B on the same test practices; per-label F1 and B-A.
+
+    Example: hrc models compare default tagger-1234abcd-56ef78
+    """
+    from .config import MODELS_DIR, PRACTICES_FILE
+    from .registry import compare
+
     try:
-        current = default_version()
-    except PipelineError:
-        current = None
-    for folder in sorted(p for p in MODELS_DIR.iterdir() if (p / "card.json").exists()):
-        card = read_card(folder)
-        heldout = card.get("metrics", {}).get("heldout", {})
-        figures = ", ".join(f"{k} micro-F1 {v['micro_f1']}" for k, v in heldout.items() if "micro_f1" in v)
-        click.echo(f"{'*' if folder.name == current else ' '} {folder.name}  {figures}")
+        comparison = compare(a, b, PRACTICES_FILE, MODELS_DIR)
+    except PipelineError as exc:
+        raise click.ClickException(f"{exc} ({exc.code})") from exc
+    click.echo("\n".join(comparison.lines()))
+
+
+@models.command("promote")
+@click.argument("version")
+@click.option("--force", is_flag=True, help="Promote even when it is worse than the current default.")
+@click.option("--tolerance", type=float, default=None,
+              help="Largest drop allowed in any headline figure (default: models.promote_tolerance).")
+@_config
+def models_promote(version, force, tolerance, config):
+    """Make VERSION the default model, unless it is worse than the current one.
+
+    Example: hrc models promote tagger-1234abcd-56ef78
+    """
+    from .config import MODELS_DIR, PRACTICES_FILE, settings
+    from .registry import promote
+
+    try:
+        comparison = promote(version, force, tolerance, PRACTICES_FILE, MODELS_DIR, settings=settings(config))
+    except PipelineError as exc:
+        raise click.ClickException(f"{exc} ({exc.code})") from exc
+    if comparison:
+        click.echo("\n".join(comparison.lines()[:8]), err=True)
+    click.echo(f"{version} is now the default model", err=True)
+
+
+@cli.group()
+def review():
+    """Hand out uncertain practices for review and import the curated labels."""
+
+
+@review.command("export")
+@click.argument("run_file", type=click.Path(exists=True, dir_okay=False))
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
+              help="A .csv for a spreadsheet or a .json of Label Studio tasks (config written beside it).")
+@click.option("--limit", type=int, default=None, help="Only the N most uncertain practices.")
+@click.option("--strategy", type=click.Choice(["entropy", "margin", "random"]), default="entropy",
+              help="How uncertainty is measured on the calibrated scores (entropy: summed label entropy; "
+                   "margin: closest score to its threshold).")
+def review_export(run_file, output, limit, strategy):
+    """Write RUN_FILE's practices to review, most uncertain first, predictions prefilled.
+
+    Example: hrc review export tagged.jsonl -o review.csv --limit 100
+    """
+    from .config import LABELS_FILE, MODELS_DIR
+    from .review import config_path, review_export as review_export_fn
+
+    try:
+        count = review_export_fn(run_file, output, limit, strategy, LABELS_FILE, MODELS_DIR)
+    except PipelineError as exc:
+        raise click.ClickException(f"{exc} ({exc.code})") from exc
+    extra = f" (Label Studio config: {config_path(output)})" if output.lower().endswith(".json") else ""
+    click.echo(f"{count} practices written to {output}{extra}", err=True)
+
+
+@review.command("import")
+@click.argument("files", nargs=-1, required=True)
+@click.option("--skip-invalid", is_flag=True, help="Import the valid rows; write the rejected ones to a file.")
+@click.option("--rejected", "rejected_file", type=click.Path(dir_okay=False), default=None,
+              help="Where rejected rows go with --skip-invalid (default: FILE.rejected.csv).")
+def review_import(files, skip_invalid, rejected_file):
+    """Merge curated CSV or Label Studio JSON FILES into the corpus, with provenance.
+
+    Every row is checked first; any problem stops the import (nothing changes)
+    unless --skip-invalid. Example: hrc review import review.csv
+    """
+    from .config import LABELS_FILE, PRACTICES_FILE
+    from .curate import CurationError, review_import as review_import_fn
+
+    try:
+        summary = review_import_fn(list(files), PRACTICES_FILE, LABELS_FILE, skip_invalid, rejected_file)
+    except CurationError as exc:
+        for problem in exc.problems:
+            click.echo(str(problem), err=True)
+        raise click.ClickException(f"{len(exc.problems)} problem(s); nothing imported ({exc.code})") from exc
+    except PipelineError as exc:
+        raise click.ClickException(f"{exc} ({exc.code})") from exc
+    for problem in summary.problems:
+        click.echo(f"rejected: {problem}", err=True)
+    click.echo(summary.line(), err=True)
+
+
+@cli.group()
+def labels():
+    """Change the taxonomy: add, rename or drop a label (corpus updated, version bumped)."""
+
+
+@labels.command("add")
+@click.argument("label_set", type=click.Choice(["themes", "principles", "pillar"]))
+@click.argument("label")
+@click.option("--name", default="", help="Human-readable name.")
+@click.option("--description", default="", help="What the label covers (shown to reviewers).")
+def labels_add(label_set, label, name, description):
+    """Add LABEL to LABEL_SET; then import curated examples and train.
+
+    Example: hrc labels add themes digital_rights --description "Privacy, data, internet access"
+    """
+    from .config import LABELS_FILE
+    from .taxonomy_changes import labels_add as labels_add_fn
+
+    try:
+        version = labels_add_fn(label_set, label, name, description, LABELS_FILE)
+    except PipelineError as exc:
+        raise click.ClickException(f"{exc} ({exc.code})") from exc
+    click.echo(f"{label_set}/{label} added; taxonomy version {version}", err=True)
+
+
+@labels.command("rename")
+@click.argument("label_set", type=click.Choice(["themes", "principles", "pillar"]))
+@click.argument("old")
+@click.argument("new")
+def labels_rename(label_set, old, new):
+    """Rename OLD to NEW in the label file and in every corpus practice.
+
+    Example: hrc labels rename themes health_and_food health
+    """
+    from .config import LABELS_FILE, PRACTICES_FILE
+    from .taxonomy_changes import labels_rename as labels_rename_fn
+
+    try:
+        version, changed = labels_rename_fn(label_set, old, new, LABELS_FILE, PRACTICES_FILE)
+    except PipelineError as exc:
+        raise click.ClickException(f"{exc} ({exc.code})") from exc
+    click.echo(f"{label_set}/{old} renamed to {new} in {changed} practices; taxonomy version {version}", err=True)
+
+
+@labels.command("drop")
+@click.argument("label_set", type=click.Choice(["themes", "principles", "pillar"]))
+@click.argument("label")
+def labels_drop(label_set, label):
+    """Drop LABEL from the label file and from every corpus practice.
+
+    Example: hrc labels drop themes memory_and_peace
+    """
+    from .config import LABELS_FILE, PRACTICES_FILE
+    from .taxonomy_changes import labels_drop as labels_drop_fn
+
+    try:
+        version, changed = labels_drop_fn(label_set, label, LABELS_FILE, PRACTICES_FILE)
+    except PipelineError as exc:
+        raise click.ClickException(f"{exc} ({exc.code})") from exc
+    click.echo(f"{label_set}/{label} dropped from {changed} practices; taxonomy version {version}", err=True)
 
 
 def main() -> None:

@@ -21,6 +21,7 @@ from .corpus import file_hash, load_practices, load_taxonomy, training_text
 from .errors import CorpusError
 from .evaluate import evaluate_bundle, indicator
 from .models import TaggerBundle, save_model
+from .taxonomy_changes import check_corpus_labels
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +70,7 @@ def train(practices_file: str | Path = PRACTICES_FILE, labels_file: str | Path =
     test_records = [r for r in records if r.get("split") == "test"]
     if len(train_records) < 20:
         raise CorpusError(f"only {len(train_records)} training practices in {practices_file}")
+    check_corpus_labels(train_records, taxonomy, settings["corpus"]["min_label_examples"])
     log.info("training on %d practices, testing on %d", len(train_records), len(test_records))
     bundle = fit_bundle(train_records, taxonomy, train_settings)
     corpus_hash = file_hash(practices_file, labels_file)
@@ -82,6 +84,7 @@ def train(practices_file: str | Path = PRACTICES_FILE, labels_file: str | Path =
         "corpus_file": str(Path(practices_file).name),
         "n_train": len(train_records),
         "n_test": len(test_records),
+        "n_curated": sum(str(r.get("source", "")).startswith("curated:") for r in train_records),
         "train_settings": train_settings,
         "thresholds": {name: dict(zip(map(str, est.classes_), map(float, est.thresholds_)))
                        for name, est in bundle.estimators.items() if hasattr(est, "thresholds_")},

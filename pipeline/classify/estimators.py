@@ -22,6 +22,12 @@ from sklearn.pipeline import FeatureUnion
 from sklearn.svm import LinearSVC
 
 DEFAULT_THRESHOLDS = (0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6)
+#: Sigmoid calibration runs a 3-fold split, so each class needs at least 3 examples to be learned.
+MIN_CLASS_EXAMPLES = 3
+
+
+def _learnable(y) -> bool:
+    return np.bincount(y, minlength=2).min() >= MIN_CLASS_EXAMPLES
 
 
 def text_features(word_ngrams=(1, 2), char_ngrams=(2, 5), max_word_features=20000,
@@ -132,13 +138,13 @@ class MultiLabelTagger(_TaggerBase):
         folds = KFold(self.cv_folds, shuffle=True, random_state=self.random_state) if tune else None
         for j in range(Y.shape[1]):
             y = Y[:, j]
-            if y.min() == y.max():  # a label with no (or only) examples cannot be learned
-                self.estimators_.append(float(y.max()))
-                out_of_fold[:, j] = y.max()
+            if not _learnable(y):  # a label with (almost) no examples, or only examples, cannot be learned
+                self.estimators_.append(float(round(y.mean())))
+                out_of_fold[:, j] = round(y.mean())
                 continue
             for train, test in (folds.split(features) if tune else ()):
-                if y[train].min() == y[train].max():
-                    out_of_fold[test, j] = y[train].max()
+                if not _learnable(y[train]):
+                    out_of_fold[test, j] = round(y[train].mean())
                     continue
                 model = self._calibrated().fit(features[train], y[train])
                 out_of_fold[test, j] = model.predict_proba(features[test])[:, 1]
