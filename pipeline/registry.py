@@ -142,6 +142,8 @@ def list_models(models_dir: str | Path = MODELS_DIR) -> list[dict]:
     rows = []
     for folder in sorted(p for p in models_dir.iterdir() if (p / "card.json").exists()):
         card = read_card(folder)
+        if card.get("kind") == "segmenter":  # the sentence-role tagger is not a tagger version
+            continue
         rows.append({"version": folder.name, "default": folder.name == current,
                      "taxonomy_version": card.get("taxonomy_version"), "created": card.get("created"),
                      "n_train": card.get("n_train"), "heldout": card.get("metrics", {}).get("heldout", {})})
