@@ -33,6 +33,9 @@ from .blocks import normalise_text
 from .page import find_furniture, missing_headings, page_walk, restore_headings, visible_text_length
 
 log = logging.getLogger(__name__)
+# trafilatura logs a warning for every odd link it meets ("empty link", "missing link
+# attribute"): noise to a user reading a batch's progress, so only its errors get through
+logging.getLogger("trafilatura").setLevel(logging.ERROR)
 
 _WORD = re.compile(r"\w+")
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset=["']?\s*([A-Za-z0-9_\-:.]+)""", re.I)
