@@ -290,6 +290,21 @@ def models_list():
                    f"{row['created'] or ''}  {figures}")
 
 
+@models.command("trust")
+@click.argument("folder", type=click.Path(exists=True, file_okay=False))
+def models_trust(folder):
+    """Allow loading a model folder trained elsewhere (models are pickles: trust their source).
+
+    Example: hrc models trust ~/Downloads/tagger-1234abcd-5678ef
+    """
+    from .models import trust_model
+    try:
+        digest = trust_model(folder)
+    except PipelineError as exc:
+        raise click.ClickException(f"{exc} ({exc.code})") from exc
+    click.echo(f"trusted {folder} (sha256 {digest[:12]}…)", err=True)
+
+
 @models.command("compare")
 @click.argument("a")
 @click.argument("b")

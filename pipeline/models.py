@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 MODEL_FILE = "model.joblib"
 CARD_FILE = "card.json"
 DEFAULT_POINTER = "DEFAULT"
+TRUST_FILE = "TRUSTED"  # SHA-256 of every model file trained here (or trusted by hand), one per line
 
 
 @dataclass
@@ -86,6 +87,51 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
+def trusted_hashes(models_dir: str | Path = MODELS_DIR) -> set[str]:
+    """Hashes listed in the project's models/TRUSTED and in ``models_dir``'s.
+
+    A model folder's own card proves only that the file is intact, not where it
+    came from; a pickle from elsewhere can run code when loaded. So a model is
+    unpickled only when its hash was recorded here by training (or by an explicit
+    ``hrc models trust``) - never because of a list shipped beside it.
+    """
+    hashes: set[str] = set()
+    for folder in {Path(MODELS_DIR), Path(models_dir)}:
+        path = folder / TRUST_FILE
+        if path.exists():
+            hashes |= {line.split()[0] for line in path.read_text(encoding="utf-8").splitlines() if line.strip()}
+    return hashes
+
+
+def trust(sha256: str, models_dir: str | Path = MODELS_DIR, note: str = "") -> None:
+    """Record ``sha256`` as a model file this project may load (atomic rewrite)."""
+    path = Path(models_dir) / TRUST_FILE
+    lines = path.read_text(encoding="utf-8").splitlines() if path.exists() else []
+    if any(line.split()[:1] == [sha256] for line in lines):
+        return
+    lines.append(f"{sha256} {note}".strip())
+    with atomic_path(path) as tmp:
+        tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def check_trusted(model_file: Path, sha256: str, models_dir: str | Path = MODELS_DIR) -> None:
+    if sha256 not in trusted_hashes(models_dir):
+        raise ModelError(f"{model_file} was not trained in this project (its hash is not in "
+                         f"{Path(models_dir) / TRUST_FILE}); it is a pickle and could run code when loaded. "
+                         f"If you trust where it came from, run `hrc models trust {model_file.parent}`")
+
+
+def trust_model(folder: str | Path, models_dir: str | Path = MODELS_DIR) -> str:
+    """Trust a model folder from elsewhere after checking it matches its own card."""
+    folder = Path(folder)
+    card = read_card(folder)
+    actual = sha256_file(folder / MODEL_FILE)
+    if actual != card.get("model_sha256"):
+        raise ModelError(f"{folder / MODEL_FILE} does not match its card: truncated or tampered; not trusted")
+    trust(actual, models_dir, note=f"trusted by hand: {folder.name}")
+    return actual
+
+
 def save_model(bundle: TaggerBundle, folder: str | Path, make_default: bool = False) -> Path:
     """Write model and card atomically (a temporary folder renamed into place)."""
     folder = Path(folder)
@@ -99,6 +145,7 @@ def save_model(bundle: TaggerBundle, folder: str | Path, make_default: bool = Fa
     if folder.exists():
         shutil.rmtree(folder)
     staging.rename(folder)
+    trust(card["model_sha256"], folder.parent, note=f"trained: {folder.name}")
     bundle.card = card
     if make_default:
         set_default(folder.name, folder.parent)
@@ -149,6 +196,7 @@ def load_model(name: str | Path | None = None, models_dir: str | Path = MODELS_D
     if actual != card.get("model_sha256"):
         raise ModelError(f"{model_file} does not match its card (sha256 {actual[:12]}… expected "
                          f"{str(card.get('model_sha256'))[:12]}…): truncated or tampered; refusing to load it")
+    check_trusted(model_file, actual, models_dir)
     taxonomy = taxonomy or load_taxonomy()
     if str(card.get("taxonomy_version")) != taxonomy.version:
         raise ModelError(f"model {folder.name} was trained on taxonomy version {card.get('taxonomy_version')}, "

@@ -1,3 +1,4 @@
+import json
 import shutil
 
 import pytest
@@ -44,3 +45,26 @@ def test_model_for_another_taxonomy_version_is_refused(model_copy, tmp_path):
 def test_missing_default_gives_a_clear_error(tmp_path):
     with pytest.raises(ModelError, match="hrc train"):
         load_model(models_dir=tmp_path)
+
+
+def test_a_model_from_elsewhere_is_not_unpickled_until_trusted(tmp_path):
+    """A folder whose card matches its own file is intact, not trustworthy: a
+    pickle made elsewhere is refused until someone trusts it by hand."""
+    import joblib
+
+    from pipeline.models import load_model, read_card, sha256_file, trust_model
+
+    version = default_version()
+    foreign = tmp_path / "downloads" / "tagger-from-a-stranger"
+    shutil.copytree(MODELS_DIR / version, foreign)
+    estimators = joblib.load(foreign / "model.joblib")
+    joblib.dump(estimators, foreign / "model.joblib", compress=1)  # same content, other bytes: another hash
+    card = read_card(foreign)
+    card["model_sha256"] = sha256_file(foreign / "model.joblib")
+    (foreign / "card.json").write_text(json.dumps(card), encoding="utf-8")
+    models_dir = tmp_path / "models"
+    models_dir.mkdir()
+    with pytest.raises(ModelError, match="not trained in this project"):
+        load_model(foreign, models_dir=models_dir)
+    trust_model(foreign, models_dir=models_dir)
+    assert load_model(foreign, models_dir=models_dir).version == card["version"]

@@ -16,7 +16,7 @@ import joblib
 
 from ..config import MODELS_DIR
 from ..errors import ModelError
-from ..models import CARD_FILE, MODEL_FILE, library_versions, sha256_file
+from ..models import CARD_FILE, MODEL_FILE, check_trusted, library_versions, sha256_file, trust
 
 log = logging.getLogger(__name__)
 SEGMENTER_FOLDER = "segmenter"
@@ -33,18 +33,22 @@ def save_segmenter(tagger: Any, card: dict, folder: Path) -> Path:
     if folder.exists():
         shutil.rmtree(folder)
     staging.rename(folder)
+    trust(card["model_sha256"], folder.parent, note=f"trained: {folder.name}")
     return folder
 
 
-def load_segmenter(folder: str | Path | None = None):
-    """The tagger in ``folder`` (default ``models/segmenter``), hash-checked."""
+def load_segmenter(folder: str | Path | None = None, models_dir: str | Path = MODELS_DIR):
+    """The tagger in ``folder`` (default ``models/segmenter``), hash-checked and
+    loaded only if its hash is trusted (see :func:`pipeline.models.trusted_hashes`)."""
     folder = Path(folder) if folder else Path(MODELS_DIR) / SEGMENTER_FOLDER
     model_file, card_file = folder / MODEL_FILE, folder / CARD_FILE
     if not model_file.exists() or not card_file.exists():
         raise ModelError(f"no segmenter in {folder} (run `hrc train-segmenter`)")
     card = json.loads(card_file.read_text(encoding="utf-8"))
-    if sha256_file(model_file) != card.get("model_sha256"):
+    actual = sha256_file(model_file)
+    if actual != card.get("model_sha256"):
         raise ModelError(f"{model_file} does not match its card: truncated or tampered; refusing to load it")
+    check_trusted(model_file, actual, models_dir)
     try:
         return joblib.load(model_file)
     except Exception as exc:

@@ -49,11 +49,13 @@ def test_tagger_learns_roles_and_follows_sklearn_conventions(small_split, tmp_pa
     assert raw == [str(tagger.classes_[i]) for i in proba.argmax(axis=1)]
     # saved with a card and refused when tampered with
     folder = save_segmenter(tagger, {"kind": "segmenter"}, tmp_path / "segmenter")
-    assert load_segmenter(folder).predict([test[0].units]) == tagger.predict([test[0].units])
+    assert load_segmenter(folder, models_dir=tmp_path).predict([test[0].units]) == tagger.predict([test[0].units])
+    with pytest.raises(ModelError, match="not trained in this project"):
+        load_segmenter(folder)  # trusted in tmp_path's list, not in the project's
     with open(folder / "model.joblib", "ab") as handle:
         handle.write(b"tampered")
     with pytest.raises(ModelError, match="does not match its card"):
-        load_segmenter(folder)
+        load_segmenter(folder, models_dir=tmp_path)
 
 
 def test_held_out_segmentation_figures():
