@@ -36,6 +36,7 @@ def home(tmp_path):
     version = default_version()
     shutil.copytree(MODELS_DIR / version, tmp_path / "models" / version)
     (tmp_path / "models" / "DEFAULT").write_text(version + "\n")
+    shutil.copy(MODELS_DIR / "TRUSTED", tmp_path / "models" / "TRUSTED")  # the project's own models stay loadable
     # new documents for the run: practices about digital services the copy does not hold, plus two examples
     inputs = tmp_path / "inputs"
     inputs.mkdir()
