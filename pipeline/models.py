@@ -132,21 +132,43 @@ def trust_model(folder: str | Path, models_dir: str | Path = MODELS_DIR) -> str:
     return actual
 
 
-def save_model(bundle: TaggerBundle, folder: str | Path, make_default: bool = False) -> Path:
-    """Write model and card atomically (a temporary folder renamed into place)."""
+def write_model_folder(obj: Any, card: dict[str, Any], folder: str | Path) -> dict[str, Any]:
+    """Pickle ``obj`` with its card into ``folder`` atomically (a staging folder
+    renamed into place) and trust its hash; returns the card as written."""
     folder = Path(folder)
     folder.parent.mkdir(parents=True, exist_ok=True)
     staging = folder.parent / f".{folder.name}.staging"
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir()
-    joblib.dump(bundle.estimators, staging / MODEL_FILE, compress=3)
-    card = dict(bundle.card, model_sha256=sha256_file(staging / MODEL_FILE), libraries=library_versions())
+    joblib.dump(obj, staging / MODEL_FILE, compress=3)
+    card = dict(card, model_sha256=sha256_file(staging / MODEL_FILE), libraries=library_versions())
     (staging / CARD_FILE).write_text(json.dumps(card, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     if folder.exists():
         shutil.rmtree(folder)
     staging.rename(folder)
     trust(card["model_sha256"], folder.parent, note=f"trained: {folder.name}")
-    bundle.card = card
+    return card
+
+
+def checked_card(folder: Path, models_dir: str | Path = MODELS_DIR) -> dict[str, Any]:
+    """The folder's card, once its model file is whole and trusted - the checks
+    that must pass before anything is unpickled."""
+    card = read_card(folder)
+    model_file = folder / MODEL_FILE
+    if not model_file.exists():
+        raise ModelError(f"{model_file} is missing")
+    actual = sha256_file(model_file)
+    if actual != card.get("model_sha256"):
+        raise ModelError(f"{model_file} does not match its card (sha256 {actual[:12]}… expected "
+                         f"{str(card.get('model_sha256'))[:12]}…): truncated or tampered; refusing to load it")
+    check_trusted(model_file, actual, models_dir)
+    return card
+
+
+def save_model(bundle: TaggerBundle, folder: str | Path, make_default: bool = False) -> Path:
+    """Write model and card atomically (a temporary folder renamed into place)."""
+    folder = Path(folder)
+    bundle.card = write_model_folder(bundle.estimators, bundle.card, folder)
     if make_default:
         set_default(folder.name, folder.parent)
     return folder
@@ -188,15 +210,8 @@ def load_model(name: str | Path | None = None, models_dir: str | Path = MODELS_D
                taxonomy: Taxonomy | None = None) -> TaggerBundle:
     """Load a model after checking its hash and its taxonomy version."""
     folder = resolve(name, models_dir)
-    card = read_card(folder)
+    card = checked_card(folder, models_dir)
     model_file = folder / MODEL_FILE
-    if not model_file.exists():
-        raise ModelError(f"{model_file} is missing")
-    actual = sha256_file(model_file)
-    if actual != card.get("model_sha256"):
-        raise ModelError(f"{model_file} does not match its card (sha256 {actual[:12]}… expected "
-                         f"{str(card.get('model_sha256'))[:12]}…): truncated or tampered; refusing to load it")
-    check_trusted(model_file, actual, models_dir)
     taxonomy = taxonomy or load_taxonomy()
     if str(card.get("taxonomy_version")) != taxonomy.version:
         raise ModelError(f"model {folder.name} was trained on taxonomy version {card.get('taxonomy_version')}, "

@@ -98,7 +98,7 @@ def test_classify_review_import_train_compare_promote(home):
     # the new label is refused until the taxonomy has it
     refused = hrc(home, "review", "import", review)
     assert refused.returncode == 1
-    assert f"unknown themes label 'digital_rights' (add it to the label file first: `hrc labels add`)" \
+    assert "unknown themes label 'digital_rights' (add it to the label file first: `hrc labels add`)" \
         in refused.stderr and "nothing imported" in refused.stderr
     ok(hrc(home, "labels", "add", "themes", "digital_rights", "--description",
            "Access to digital public services, digital skills and privacy."))

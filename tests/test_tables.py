@@ -1,6 +1,5 @@
 """`hrc export`: wide and long tables, filters, a data dictionary, and practice ids
 that survive a re-run on the same documents."""
-import json
 import shutil
 
 import pandas as pd

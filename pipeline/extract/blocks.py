@@ -52,3 +52,12 @@ def assemble(blocks: list[Block]) -> tuple[str, list[Block]]:
         pos += len(text)
         out.append(block)
     return "".join(parts), out
+
+
+_RTL = re.compile(r"[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufeff]")
+
+
+def is_rtl(text: str) -> bool:
+    """Mostly Hebrew or Arabic letters: a line or word that reads right to left."""
+    letters = sum(ch.isalpha() for ch in text)
+    return bool(letters) and len(_RTL.findall(text)) > letters / 2

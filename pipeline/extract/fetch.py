@@ -88,8 +88,7 @@ def _download(url: str, settings: dict, stale: CacheEntry | None):
         headers["If-Modified-Since"] = stale.last_modified
     attempts = settings["retries"] + 1
     last_error: Exception | None = None
-    for attempt in range(attempts):
-        _check_host(url, settings["allow_private_hosts"])
+    for attempt in range(attempts):  # the caller checked the host; redirect hops are checked here
         try:
             with session.get(url, headers=headers, timeout=settings["timeout_seconds"], stream=True) as response:
                 for hop in response.history + [response]:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from ..document import Block
 from ..errors import NoTextLayer, TimeLimitExceeded, TooLarge
-from .blocks import normalise_text
+from .blocks import is_rtl, normalise_text
 from .pdf_engines import open_source
 from .text import BULLET_RE
 
@@ -27,15 +27,6 @@ URL_RE = re.compile(r"https?://\S+")
 # "7", "Page 7", "page 7 of 20", "7 / 20", "- 7 -", "[7]", "p. 7"
 PAGE_NUMBER_RE = re.compile(r"[-\u2013\u2014\[(]?\s*(page|p\.|pg\.?)?\s*\d{1,4}(\s*(/|of)\s*\d{1,4})?\s*[-\u2013\u2014\])]?")
 _MARGIN_FRACTION = 0.09  # top/bottom band where running headers and footers live
-
-
-_RTL = re.compile(r"[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufeff]")
-
-
-def is_rtl(text: str) -> bool:
-    """Mostly Hebrew or Arabic letters."""
-    letters = sum(ch.isalpha() for ch in text)
-    return bool(letters) and len(_RTL.findall(text)) > letters / 2
 
 
 @dataclass

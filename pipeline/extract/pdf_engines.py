@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from ..errors import CorruptFile, EncryptedFile
+from .blocks import is_rtl
 
 log = logging.getLogger(__name__)
 ENGINES = ("pdfium", "pdfplumber")
@@ -201,12 +202,6 @@ class PlumberSource(PdfSource):
 
     def close(self) -> None:
         self.pdf.close()
-
-
-def is_rtl(text: str) -> bool:
-    from .pdf import is_rtl as rtl  # one definition, beside the line logic that uses it
-
-    return rtl(text)
 
 
 def _open_plumber(data: bytes, source: str):

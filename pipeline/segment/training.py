@@ -6,7 +6,6 @@ will meet at run time; gold roles come from the record's character spans.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import time
@@ -15,6 +14,7 @@ from pathlib import Path
 
 from ..config import MODELS_DIR, SEGMENTS_FILE
 from ..config import settings as load_settings
+from ..corpus import file_hash
 from ..document import Document
 from ..records import read_jsonl
 from .roles import SentenceRoleTagger, SentenceUnit, sentence_units
@@ -77,10 +77,6 @@ def labelled_document(record: dict, settings: dict | None = None) -> LabelledDoc
         roles.append(part)
         practice_of.append(practice)
     return LabelledDocument(record.get("id", ""), bool(record.get("headed")), doc, units, roles, practice_of)
-
-
-def file_hash(path: Path) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
 def choose_transition_weight(train: list[LabelledDocument], params: dict, grid: list[float],

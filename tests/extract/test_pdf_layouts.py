@@ -10,12 +10,12 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections import Counter
 from difflib import SequenceMatcher
 from pathlib import Path
 
 import pytest
 
+from benchmarks.metrics import token_overlap, tokens
 from pipeline.extract import extract
 from tests.fixtures.pdf_layouts import FIXED_PRACTICES, LAYOUTS, build
 
@@ -23,17 +23,8 @@ GOLDEN = Path(__file__).resolve().parents[1] / "fixtures" / "golden"
 GOLDEN_SEED = 3
 
 
-def tokens(text: str) -> list[str]:
-    return re.findall(r"\w+", text.lower())
-
-
 def token_f1(ours: str, gold: str) -> float:
-    a, g = Counter(tokens(ours)), Counter(tokens(gold))
-    overlap = sum((a & g).values())
-    if not overlap:
-        return 0.0
-    precision, recall = overlap / sum(a.values()), overlap / sum(g.values())
-    return 2 * precision * recall / (precision + recall)
+    return token_overlap(ours, gold).f1
 
 
 def order_ratio(ours: str, gold: str) -> float:
