@@ -3,7 +3,10 @@
 Results come back in input order whatever order the workers finish in: a
 finished document waits in a small buffer until those before it are out, and
 no document more than ``window`` places ahead of the oldest unfinished one is
-handed out, so memory stays flat however long the batch. A worker over the time
+handed out, so memory stays flat however long the batch. Within that window
+the largest input goes first (longest-processing-time-first scheduling): a big
+PDF started early runs beside many small files instead of alone at the end of
+the batch, where it would leave the other workers idle. A worker over the time
 limit is killed and replaced; a worker that dies under a document (out of
 memory, killed by hand) is replaced and the document tried again, once by
 default, then recorded as an error: every input comes out exactly once.
@@ -14,6 +17,7 @@ import logging
 import os
 import time
 from collections import deque
+from pathlib import Path
 from multiprocessing.connection import wait
 from typing import Any, Iterable, Iterator
 
@@ -48,6 +52,44 @@ class Ordered:
         return index < self.next + self.window
 
 
+def input_size(task: Task) -> int:
+    """Bytes of the input, the stand-in for how long it will take (0 when unknown: URLs)."""
+    if task.data is not None:
+        return len(task.data)
+    try:
+        return Path(task.source).stat().st_size
+    except (OSError, ValueError):
+        return 0
+
+
+class Lookahead:
+    """The inputs drawn from the stream but not yet handed out, largest first on request."""
+
+    def __init__(self, tasks: Iterable[Task]):
+        self.tasks, self.waiting, self.exhausted = iter(tasks), {}, False
+
+    def fill(self, order: "Ordered") -> None:
+        """Draw inputs from the stream while they fall inside the window."""
+        while not self.exhausted:
+            if self.waiting and not order.may_start(max(self.waiting) + 1):
+                return
+            task = next(self.tasks, None)
+            if task is None:
+                self.exhausted = True
+                return
+            self.waiting[task.index] = (input_size(task), task)
+
+    def take_largest(self, order: "Ordered") -> Task | None:
+        startable = [(size, -index) for index, (size, _) in self.waiting.items() if order.may_start(index)]
+        if not startable:
+            return None
+        _, negative_index = max(startable)
+        return self.waiting.pop(-negative_index)[1]
+
+    def __bool__(self) -> bool:
+        return bool(self.waiting) or not self.exhausted
+
+
 class LocalEngine:
     """Runs tasks on ``workers`` sandboxed processes; see the module docstring."""
 
@@ -64,29 +106,24 @@ class LocalEngine:
 
     def results(self, tasks: Iterable[Task], first_index: int) -> Iterator[DocumentResult]:
         """Results for ``tasks`` (indexed from ``first_index`` without gaps), in input order."""
-        tasks = iter(tasks)
-        pending: deque[Task] = deque()   # tasks to (re)try before drawing new ones
+        ahead = Lookahead(tasks)
+        pending: deque[Task] = deque()   # tasks to retry before drawing new ones
         attempts: dict[int, int] = {}
         order = Ordered(first_index, self.window)
         pool = [Sandbox(self.init) for _ in range(self.workers)]
-        exhausted = False
         launched = time.monotonic()
         try:
             for sandbox in pool:
                 sandbox.start()
             while True:
+                ahead.fill(order)
                 for sandbox in pool:                     # hand out work to idle, ready workers
                     if sandbox.ready and sandbox.task is None:
-                        if not pending and not exhausted:
-                            task = next(tasks, None)
-                            if task is None:
-                                exhausted = True
-                            else:
-                                pending.append(task)
-                        if pending and order.may_start(pending[0].index):
-                            sandbox.send(pending.popleft())
+                        task = pending.popleft() if pending else ahead.take_largest(order)
+                        if task is not None:
+                            sandbox.send(task)
                 busy = [s for s in pool if s.task is not None]
-                if exhausted and not pending and not busy:
+                if not ahead and not pending and not busy:
                     return
                 if not any(s.ready for s in pool) and time.monotonic() - launched > self.start_timeout:
                     raise WorkerCrashed(f"no worker started within {self.start_timeout:g} s")

@@ -56,6 +56,44 @@ def test_a_document_over_the_time_limit_is_stopped_and_the_batch_goes_on(tmp_pat
     assert (summary.succeeded, summary.failed) == (2, 1)
 
 
+def test_largest_first_scheduling_keeps_the_output_in_input_order(tmp_path):
+    """The big input at the end of the batch is started first (it would otherwise run alone
+    after the small ones); the output is still in input order, as if run one by one."""
+    small = write_variants(tmp_path / "in", 5)
+    big = write_slow_page(tmp_path / "big.html", paragraphs=3_000)
+    sources = small + [big]
+    options = fast_settings()
+    out = tmp_path / "out.jsonl"
+    batch.run(sources, out, stage="extract", settings=options, workers=1, quiet=True)
+    assert read_jsonl(out) == in_process(sources, "extract", options)
+
+
+def test_lookahead_hands_out_the_largest_startable_input(tmp_path):
+    from pipeline.runner.local import Lookahead, Ordered
+    from pipeline.runner.work import Task
+
+    sizes = [10, 30, 20, 500, 40, 900]
+    sources = []
+    for i, size in enumerate(sizes):
+        (tmp_path / f"{i}.txt").write_bytes(b"x" * size)
+        sources.append(str(tmp_path / f"{i}.txt"))
+    order = Ordered(0, window=4)                  # indexes 0..3 may start until input 0 is out
+    ahead = Lookahead(Task(i, s) for i, s in enumerate(sources))
+    ahead.fill(order)
+    done = lambda i: list(order.add(type("Done", (), {"index": i})()))  # noqa: E731
+    assert [ahead.take_largest(order).index for _ in range(4)] == [3, 1, 2, 0]   # 900 is outside the window
+    assert ahead.take_largest(order) is None
+    done(0)                                        # input 0 is out: the window moves one place
+    ahead.fill(order)
+    assert ahead.take_largest(order).index == 4 and ahead.take_largest(order) is None
+    for i in (1, 2, 3):
+        done(i)
+    ahead.fill(order)
+    assert ahead.take_largest(order).index == 5
+    ahead.fill(order)
+    assert not ahead
+
+
 def kill_a_worker_once_busy(state_file, killed: list[int]) -> threading.Thread:
     """Kill -9 the worker once the first document is written (it is then busy with the second)."""
     def killer():
@@ -78,6 +116,7 @@ def test_a_worker_killed_mid_document_loses_nothing(tmp_path, retries):
     sources = [first, write_slow_page(tmp_path / "medium.html", paragraphs=10_000), *rest]
     out = tmp_path / "out.jsonl"
     options = fast_settings(retries_after_worker_crash=retries)
+    options["runner"]["window_per_worker"] = 1   # strictly in input order: the kill lands on the second input
     killed: list[int] = []
     thread = kill_a_worker_once_busy(tmp_path / ".out.jsonl.manifest.jsonl", killed)
     summary = batch.run(sources, out, stage="extract", workers=1, quiet=True, settings=options)
