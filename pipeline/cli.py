@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from . import batch, export as export_module, train as train_module
+from . import batch, export as export_module
 from .errors import PipelineError
 
 
@@ -146,6 +146,8 @@ def train(practices_file, labels_file, models_dir, version, make_default, quiet,
     _setup_logging(quiet, False)
     from .config import LABELS_FILE, MODELS_DIR, PRACTICES_FILE, settings
     try:
+        from . import train as train_module
+
         bundle = train_module.train(practices_file or PRACTICES_FILE, labels_file or LABELS_FILE,
                                     models_dir or MODELS_DIR, settings(config), version, make_default)
     except PipelineError as exc:

@@ -14,11 +14,9 @@ from ..config import settings as load_settings
 from ..document import Document, content_hash
 from ..errors import EmptyDocument, InputNotFound, TooLarge, UnsupportedInput
 from .blocks import assemble
-from .docx import docx_blocks
 from .fetch import fetch
-from .pdf import extract_pdf
 from .text import text_blocks
-from .web import decode_html, html_blocks
+from .web import decode_html
 
 log = logging.getLogger(__name__)
 
@@ -79,13 +77,20 @@ def extract(source: str, settings: dict | None = None, data: bytes | None = None
         raise EmptyDocument("empty input", source=source)
     kind = sniff_kind(data, hint)
     doc = Document(doc_id=content_hash(data)[:16], source=source, kind=kind, content_hash=content_hash(data))
+    # The PDF and web libraries load on first use: a batch's parent process never reads a document.
     if kind == "pdf":
+        from .pdf import extract_pdf
+
         blocks, metadata, links, pages = extract_pdf(data, source, limits, settings.get("pdf"))
         doc.pages = pages
     elif kind == "html":
+        from .web import html_blocks
+
         blocks, metadata, links = html_blocks(decode_html(data, declared_charset), source, url=url,
                                               options=settings.get("web"))
     elif kind == "docx":
+        from .docx import docx_blocks
+
         blocks, metadata, links = docx_blocks(data, source), {}, []
     else:
         blocks, metadata, links = text_blocks(decode_html(data, declared_charset)), {}, []

@@ -12,12 +12,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from ..classify import classify as classify_document
 from ..document import content_hash
 from ..errors import PipelineError
 from ..export import document_record, error_record, practice_record
 from ..extract import extract as extract_document, is_url
-from ..segment import segment as segment_document
 
 log = logging.getLogger(__name__)
 STAGES = ("extract", "segment", "classify")
@@ -79,6 +77,8 @@ def process(source: str, stage: str, model, settings: dict, unit: str = "practic
         current = "segment"
         if on_stage:
             on_stage(current)
+        from ..segment import segment as segment_document   # loaded by workers, not by a run's parent
+
         doc = segment_document(doc, settings, unit=unit)
         if stage == "segment":
             return [practice_record(doc, p) for p in doc.practices], doc.content_hash
@@ -86,6 +86,8 @@ def process(source: str, stage: str, model, settings: dict, unit: str = "practic
         if on_stage:
             on_stage(current)
         options = settings.get("classify", {})
+        from ..classify import classify as classify_document
+
         doc = classify_document(doc, model, explain=bool(options.get("explain")),
                                 explain_terms=int(options.get("explain_terms", 5)))
         return [practice_record(doc, p, model.card) for p in doc.practices], doc.content_hash
