@@ -63,7 +63,9 @@ NEEDS_TORCH = {"minilm_lr"}
 def candidates(params: dict, c_grid=()) -> dict:
     """name -> (multi-label factory, single-label factory); ``c_grid`` adds
     words-only variants with other regularisation strengths (``name@C``)."""
-    tfidf = dict(params, cv_folds=1)  # thresholds are cross-fitted by the caller
+    tfidf = dict(params, cv_folds=1, classifier="logreg", stem=False)  # thresholds are cross-fitted by the caller
+    if not tfidf.get("char_ngrams"):
+        tfidf["char_ngrams"] = (2, 5)   # the word+char candidates, whatever the default recipe uses
     words = dict(tfidf, char_ngrams=None)  # word n-grams only: about seven times faster to compute
     out = {
         "tfidf_lr": (lambda: MultiLabelTagger(**tfidf), lambda: SingleLabelTagger(**tfidf)),
@@ -73,6 +75,10 @@ def candidates(params: dict, c_grid=()) -> dict:
                            lambda: SingleLabelTagger(**dict(words, C=params["C"]))),
         "tfidf_words_svm": (lambda: MultiLabelTagger(**dict(words, classifier="linear_svm")),
                             lambda: SingleLabelTagger(**dict(words, classifier="linear_svm"))),
+        "tfidf_stems_svm": (lambda: MultiLabelTagger(**dict(words, classifier="linear_svm", stem=True)),
+                            lambda: SingleLabelTagger(**dict(words, classifier="linear_svm", stem=True))),
+        "tfidf_stems_lr": (lambda: MultiLabelTagger(**dict(words, stem=True)),
+                           lambda: SingleLabelTagger(**dict(words, stem=True))),
         "spacy_textcat": (lambda: SpacyTextcatTagger(cv_folds=1, random_state=params["random_state"]),
                           lambda: SpacyTextcatTagger(cv_folds=1, single_label=True,
                                                      random_state=params["random_state"])),
@@ -81,8 +87,9 @@ def candidates(params: dict, c_grid=()) -> dict:
                                               random_state=params["random_state"])),
     }
     for c in c_grid:
-        for classifier, base in (("logreg", "tfidf_words_lr"), ("linear_svm", "tfidf_words_svm")):
-            variant = dict(words, C=c, classifier=classifier)
+        for classifier, base, stem in (("logreg", "tfidf_words_lr", False), ("linear_svm", "tfidf_words_svm", False),
+                                       ("logreg", "tfidf_stems_lr", True), ("linear_svm", "tfidf_stems_svm", True)):
+            variant = dict(words, C=c, classifier=classifier, stem=stem)
             out[f"{base}@{c:g}"] = (lambda v=variant: MultiLabelTagger(**v), lambda v=variant: SingleLabelTagger(**v))
     return out
 
@@ -185,11 +192,10 @@ def speed_check(name: str, factories, texts, records, taxonomy, train_settings: 
     fit_records = records[:300]
     timed = (texts * (sample // len(texts) + 1))[:sample]
     if name.startswith("tfidf"):
-        settings_ = dict(train_settings, cv_folds=1, classifier="linear_svm" if "svm" in name else "logreg")
+        settings_ = dict(train_settings, cv_folds=1, classifier="linear_svm" if "svm" in name else "logreg",
+                         char_ngrams=None if "words" in name or "stems" in name else [2, 5], stem="stems" in name)
         if "@" in name:
             settings_["C"] = float(name.split("@")[1])
-        if "words" in name:
-            settings_["char_ngrams"] = None
         bundle = fit_bundle(fit_records, taxonomy, settings_)
         bundle.score_texts(timed[:20])
         with threadpool_limits(1):

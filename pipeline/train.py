@@ -38,6 +38,7 @@ def estimator_params(train_settings: dict) -> dict:
         "threshold_grid": tuple(train_settings["threshold_grid"]),
         "random_state": train_settings["seed"],
         "classifier": train_settings.get("classifier", "logreg"),
+        "stem": bool(train_settings.get("stem", False)),
     }
 
 

@@ -25,6 +25,26 @@ def table(title: str, counts: Counter, labels, total_test: Counter | None = None
     return rows + [""]
 
 
+def agreement_lines(practices: list[dict]) -> list[str]:
+    """How far the second annotator's labels (kept) agree with the writer's first pass."""
+    both = [p for p in practices if p.get("writer_labels")]
+    if not both:
+        return []
+    lines = [f"Second-pass annotation: {len(both)} practices relabelled by an annotator who had not seen the "
+             "writer's labels. Agreement with the writer's first pass:", "",
+             "| label set | agreement | labels the annotator added | labels the annotator removed |",
+             "|---|---|---|---|"]
+    for name in ("themes", "principles"):
+        added = removed = kept = 0
+        for p in both:
+            first, second = set(p["writer_labels"].get(name) or []), set(p[name])
+            kept, added, removed = kept + len(first & second), added + len(second - first), removed + len(first - second)
+        lines.append(f"| {name} | micro-F1 {2 * kept / max(2 * kept + added + removed, 1):.3f} | {added} | {removed} |")
+    same = sum(p["writer_labels"].get("pillar") == p["pillar"] for p in both)
+    lines += [f"| pillar | accuracy {same / len(both):.3f} | | |", ""]
+    return lines
+
+
 def counts_section() -> str:
     practices = load_practices(PRACTICES_FILE)
     segments = load_practices(SEGMENTS_FILE) if SEGMENTS_FILE.exists() else []
@@ -45,9 +65,12 @@ def counts_section() -> str:
                    Counter(p["pillar"] for p in test))
     per_practice = Counter(len(p["themes"]) for p in practices)
     lines += ["Themes per practice: " + ", ".join(f"{k}: {per_practice[k]}" for k in sorted(per_practice)), ""]
-    regions = Counter(p["id"].split("-")[0] for p in practices)
-    lines += ["Practices per writing batch (one world region each, see above): "
-              + ", ".join(f"{k}: {v}" for k, v in sorted(regions.items())), ""]
+    batches = Counter(p["id"].split("-")[0] for p in practices)
+    lines += ["Practices per writing batch (b: one world region each; r: one register family each; see above): "
+              + ", ".join(f"{k}: {v}" for k, v in sorted(batches.items(), key=lambda kv: (kv[0][0], int(kv[0][1:])
+                                                                                         if kv[0][1:].isdigit() else 0))),
+              ""]
+    lines += agreement_lines(practices)
     if segments:
         lines += [f"`segments.jsonl` holds **{len(segments)} documents** "
                   f"({sum(d['headed'] for d in segments)} with part headings, "

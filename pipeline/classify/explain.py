@@ -48,6 +48,13 @@ def _feature_names(estimator) -> np.ndarray | None:
     return names
 
 
+def _surface_forms(estimator, text: str) -> dict[str, str]:
+    """Stemmed features read back as the words of ``text`` they came from (empty for plain words)."""
+    words = dict(estimator.features_.transformer_list).get("words")
+    analyzer = getattr(words, "analyzer", None)
+    return analyzer.surface_forms(text) if hasattr(analyzer, "surface_forms") else {}
+
+
 def explain(model: TaggerBundle, text: str, chosen: dict[str, list[str]], top_terms: int = 5) -> dict:
     """For each label set, for each label in ``chosen[set]``: its top terms
     (term and share of the linear score) and the sentence that scores highest."""
@@ -69,8 +76,10 @@ def explain(model: TaggerBundle, text: str, chosen: dict[str, list[str]], top_te
             if coef is not None and row is not None:
                 idx, values = row.indices, row.data
                 shares = values * coef[idx]
-                words = [(names[i][len(WORD_FEATURES):], float(s)) for i, s in zip(idx, shares)
-                         if s > 0 and names[i].startswith(WORD_FEATURES)]
+                readable = _surface_forms(estimator, text)
+                words = [(readable.get(term, term), float(s)) for term, s in
+                         ((names[i][len(WORD_FEATURES):], s) for i, s in zip(idx, shares)
+                          if s > 0 and names[i].startswith(WORD_FEATURES))]
                 words.sort(key=lambda t: -t[1])
                 entry["terms"] = [{"term": term, "weight": round(share, 4)} for term, share in words[:top_terms]]
             best = int(np.argmax(sentence_scores[:, j]))

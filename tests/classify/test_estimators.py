@@ -72,3 +72,29 @@ def test_linear_svm_variant_is_calibrated():
     assert ((0 <= proba) & (proba <= 1)).all() and proba[0, 0] > proba[0, 1]
     with pytest.raises(ValueError, match="unknown classifier"):
         MultiLabelTagger(classifier="forest", **SMALL).fit(TEXTS, Y)
+
+
+def test_stemmed_words_fold_inflections_and_survive_pickling():
+    import pickle
+
+    from pipeline.classify.estimators import StemmedWords
+
+    analyzer = StemmedWords((1, 2))
+    evicted = analyzer("Families were evicted.")
+    evictions = analyzer("Evictions of families")
+    assert set(evicted) & set(evictions) >= {"evict", "famili"}
+    restored = pickle.loads(pickle.dumps(analyzer))
+    assert restored("Families were evicted.") == evicted
+    assert analyzer.surface_forms("Participatory budgets")["participatori budget"] == "participatory budgets"
+
+
+def test_a_stemmed_tagger_recognises_unseen_inflections():
+    """"refugee" and "sheltered" never occur in training ("refugees", "shelter" do): only stems
+    carry them to migration."""
+    text = ["A refugee was sheltered."]
+    classes = ["migration", "participatory_democracy"]
+    stemmed = MultiLabelTagger(stem=True, **SMALL).fit(TEXTS, Y, classes=classes)
+    plain = MultiLabelTagger(stem=False, **SMALL).fit(TEXTS, Y, classes=classes)
+    assert stemmed.get_params()["stem"] is True
+    margin = lambda tagger: float(np.diff(tagger.predict_proba(text)[0])[0]) * -1  # noqa: E731
+    assert margin(stemmed) > 0.5 and margin(stemmed) > margin(plain) + 0.1
