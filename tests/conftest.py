@@ -20,6 +20,14 @@ def shared_path(*parts: str) -> Path:
 
 
 @pytest.fixture(scope="session")
+def corpus_test_size() -> int:
+    """Practices in the corpus's held-out split (the yardstick of held-out figures)."""
+    from pipeline.corpus import load_practices
+
+    return sum(r.get("split") == "test" for r in load_practices())
+
+
+@pytest.fixture(scope="session")
 def gold_practices() -> list[dict]:
     path = shared_path("seeds", "gold", "practices.jsonl")
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]

@@ -21,9 +21,9 @@ def models_dir(tmp_path):
     return tmp_path
 
 
-def test_compare_scores_both_on_the_same_test_split(models_dir):
+def test_compare_scores_both_on_the_same_test_split(models_dir, corpus_test_size):
     comparison = compare("default", "retrained", models_dir=models_dir)
-    assert comparison.n_test == 192 and comparison.b == "retrained"
+    assert comparison.n_test == corpus_test_size and comparison.b == "retrained"
     assert all(h["delta"] == 0 for h in comparison.headline)
     committed = json.loads((models_dir / default_version() / "card.json").read_text())["metrics"]["heldout"]
     themes = {h["metric"]: h["a"] for h in comparison.headline if h["set"] == "themes"}
