@@ -100,7 +100,7 @@ def _engine(name: str, init: dict, settings: dict, workers: int | None, schedule
         address = scheduler or runner.get("scheduler")
         if not address:
             raise PipelineError("the dask engine needs --scheduler ADDRESS (e.g. tcp://10.0.0.5:8786)")
-        return DaskEngine(init, address, **common)
+        return DaskEngine(init, address, window_per_worker=runner["window_per_worker"], **common)
     raise ValueError(f"unknown engine {name!r}; use one of {ENGINES}")
 
 

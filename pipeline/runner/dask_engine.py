@@ -3,8 +3,9 @@
 Every Dask worker thread keeps one sandboxed worker process (see
 :mod:`.sandbox`) that loads the model once and is killed and replaced when a
 document overruns the time limit, exactly as on the local engine, so the output
-is the same record for record. The client keeps at most ``window`` documents in
-flight and writes results in input order.
+is the same record for record. The client keeps work within ``window``
+documents of the oldest unfinished one, submits the largest input of that
+window first (as the local engine does) and writes results in input order.
 
 Inputs are passed by name: files must be readable at the same path on every
 worker (a shared or synced folder); URLs are fetched by the workers.
@@ -18,7 +19,7 @@ import threading
 import uuid
 from typing import Any, Iterable, Iterator
 
-from .local import Ordered
+from .local import Lookahead, Ordered
 from .sandbox import Sandbox
 from .work import DocumentResult, Task
 
@@ -52,7 +53,7 @@ class DaskEngine:
     name = "dask"
 
     def __init__(self, init: dict[str, Any], scheduler: Any, time_limit: float, crash_retries: int = 1,
-                 window: int | None = None, start_timeout: float = 300.0):
+                 window_per_worker: int = 16, start_timeout: float = 300.0):
         try:
             from distributed import Client
         except ImportError as exc:  # pragma: no cover - depends on the install
@@ -67,7 +68,7 @@ class DaskEngine:
         self._own_client = not isinstance(scheduler, Client)
         threads = sum(self.client.nthreads().values()) or 1
         self.workers = threads
-        self.window = window or 4 * threads
+        self.window = max(1, window_per_worker) * threads
 
     def results(self, tasks: Iterable[Task], first_index: int) -> Iterator[DocumentResult]:
         from distributed import as_completed
@@ -76,19 +77,14 @@ class DaskEngine:
         run_id = uuid.uuid4().hex[:8]
         [init_future] = self.client.scatter([self.init], broadcast=True)
         order = Ordered(first_index, self.window)
-        tasks = iter(tasks)
+        ahead = Lookahead(tasks)
         in_flight = as_completed()
-        waiting: Task | None = None
 
         def submit_more() -> None:
-            nonlocal waiting
             while True:
-                task = waiting or next(tasks, None)
-                waiting = None
+                ahead.fill(order)
+                task = ahead.take_largest(order)
                 if task is None:
-                    return
-                if not order.may_start(task.index):
-                    waiting = task
                     return
                 in_flight.add(self.client.submit(
                     run_on_worker, task, init_future, init_key, self.time_limit, self.crash_retries,
