@@ -63,7 +63,9 @@ NEEDS_TORCH = {"minilm_lr"}
 def candidates(params: dict, c_grid=()) -> dict:
     """name -> (multi-label factory, single-label factory); ``c_grid`` adds
     words-only variants with other regularisation strengths (``name@C``)."""
-    tfidf = dict(params, cv_folds=1, classifier="logreg", stem=False)  # thresholds are cross-fitted by the caller
+    # Base candidates use C = 2 whatever the default recipe says, so cached folds stay comparable;
+    # ``name@C`` rows try other strengths. Thresholds are cross-fitted by the caller (cv_folds=1).
+    tfidf = dict(params, cv_folds=1, classifier="logreg", stem=False, C=2.0)
     if not tfidf.get("char_ngrams"):
         tfidf["char_ngrams"] = (2, 5)   # the word+char candidates, whatever the default recipe uses
     words = dict(tfidf, char_ngrams=None)  # word n-grams only: about seven times faster to compute
@@ -71,8 +73,7 @@ def candidates(params: dict, c_grid=()) -> dict:
         "tfidf_lr": (lambda: MultiLabelTagger(**tfidf), lambda: SingleLabelTagger(**tfidf)),
         "tfidf_svm": (lambda: MultiLabelTagger(**dict(tfidf, classifier="linear_svm")),
                       lambda: SingleLabelTagger(**dict(tfidf, classifier="linear_svm"))),
-        "tfidf_words_lr": (lambda: MultiLabelTagger(**dict(words, C=params["C"])),
-                           lambda: SingleLabelTagger(**dict(words, C=params["C"]))),
+        "tfidf_words_lr": (lambda: MultiLabelTagger(**words), lambda: SingleLabelTagger(**words)),
         "tfidf_words_svm": (lambda: MultiLabelTagger(**dict(words, classifier="linear_svm")),
                             lambda: SingleLabelTagger(**dict(words, classifier="linear_svm"))),
         "tfidf_stems_svm": (lambda: MultiLabelTagger(**dict(words, classifier="linear_svm", stem=True)),
@@ -192,10 +193,7 @@ def speed_check(name: str, factories, texts, records, taxonomy, train_settings: 
     fit_records = records[:300]
     timed = (texts * (sample // len(texts) + 1))[:sample]
     if name.startswith("tfidf"):
-        settings_ = dict(train_settings, cv_folds=1, classifier="linear_svm" if "svm" in name else "logreg",
-                         char_ngrams=None if "words" in name or "stems" in name else [2, 5], stem="stems" in name)
-        if "@" in name:
-            settings_["C"] = float(name.split("@")[1])
+        settings_ = dict(recipe(name, train_settings), cv_folds=1)
         bundle = fit_bundle(fit_records, taxonomy, settings_)
         bundle.score_texts(timed[:20])
         with threadpool_limits(1):
@@ -255,7 +253,57 @@ def summarise(per_fold: dict[str, list[dict]], min_speed: float, speeds: dict | 
     return {"table": table, "winner": winner, "best_overall": overall}
 
 
-def markdown(summary: dict, meta: dict) -> str:
+def recipe(name: str, train_settings: dict) -> dict:
+    """The training settings a TF-IDF candidate name stands for (``tfidf_stems_svm@1`` ...)."""
+    out = dict(train_settings, classifier="linear_svm" if "svm" in name else "logreg", C=2.0,
+               char_ngrams=None if "words" in name or "stems" in name else [2, 5], stem="stems" in name)
+    if "@" in name:
+        out["C"] = float(name.split("@")[1])
+    return out
+
+
+def unseen_registers(name: str, records: list[dict], taxonomy, train_settings: dict) -> dict:
+    """Each second-round writing batch is one register family (council records, web pages ...).
+    Train on every other batch, score the left-out one: how the candidate does on a kind of text
+    it has never seen, which is closer to a user's new documents than a random fold. Thresholds
+    are tuned inside training, as ``hrc train`` does."""
+    from pipeline.evaluate import evaluate_bundle
+    from pipeline.train import fit_bundle
+
+    families = sorted({r["id"].split("-")[0] for r in records if r["id"].startswith("r")})
+    per_family = {}
+    for family in families:
+        held = [r for r in records if r["id"].split("-")[0] == family]
+        rest = [r for r in records if r["id"].split("-")[0] != family]
+        report = evaluate_bundle(fit_bundle(rest, taxonomy, recipe(name, train_settings)), held, taxonomy)
+        per_family[family] = {"n": len(held), "themes_micro_f1": report["themes"]["micro_f1"],
+                              "themes_macro_f1": report["themes"]["macro_f1"],
+                              "principles_micro_f1": report["principles"]["micro_f1"],
+                              "pillar_accuracy": report["pillar"]["accuracy"]}
+    means = {k: float(np.mean([f[k] for f in per_family.values()]))
+             for k in ("themes_micro_f1", "themes_macro_f1", "principles_micro_f1", "pillar_accuracy")}
+    return {"families": per_family, "mean": means}
+
+
+def unseen_markdown(unseen: dict) -> list[str]:
+    if not unseen:
+        return []
+    lines = ["## On a register family never seen in training", "",
+             "Leave-one-family-out on the train split: each second-round batch (one register family: web "
+             "pages, council records, news, database entries, ...) is scored by a model trained on all the "
+             "other batches, first-round ones included. Mean over the families:", "",
+             "| candidate | themes micro-F1 | themes macro-F1 | principles micro-F1 | pillar accuracy | worst family (themes micro) |",
+             "|---|---|---|---|---|---|"]
+    for name, result in sorted(unseen.items(), key=lambda kv: -kv[1]["mean"]["themes_micro_f1"]):
+        m = result["mean"]
+        worst = min(result["families"].items(), key=lambda kv: kv[1]["themes_micro_f1"])
+        lines.append(f"| `{name}` | {m['themes_micro_f1']:.3f} | {m['themes_macro_f1']:.3f} | "
+                     f"{m['principles_micro_f1']:.3f} | {m['pillar_accuracy']:.3f} | "
+                     f"{worst[0]} {worst[1]['themes_micro_f1']:.3f} |")
+    return lines + [""]
+
+
+def markdown(summary: dict, meta: dict, unseen: dict | None = None) -> str:
     def cell(stat):
         return f"{stat['mean']:.3f} ± {stat['sd']:.3f}"
 
@@ -286,6 +334,7 @@ def markdown(summary: dict, meta: dict) -> str:
     if meta["repeats"] < 2:
         lines += ["This run used a single repeat (the script's default is 2) because the two shared cores were "
                   "heavily loaded; `name@C` rows are words-only variants with another regularisation strength.", ""]
+    lines += unseen_markdown(unseen or {})
     return "\n".join(lines)
 
 
@@ -298,6 +347,9 @@ def main(argv=None) -> None:
     parser.add_argument("--c-grid", nargs="*", type=float, default=[],
                         help="Also try words-only LR and SVM with these C values.")
     parser.add_argument("--output", type=Path, default=RESULTS / "model_selection")
+    parser.add_argument("--unseen", nargs="*", default=None,
+                        help="Also score these TF-IDF candidates on each register family left out of training "
+                             "(default: the three best eligible ones).")
     parser.add_argument("--quiet", action="store_true")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING if args.quiet else logging.INFO, format="%(asctime)s %(message)s")
@@ -327,7 +379,7 @@ def main(argv=None) -> None:
     by_candidate: dict[str, dict[int, dict]] = {}
     for key, value in raw.items():
         name, k = key.split("/")
-        if name == "speed":
+        if name in ("speed", "unseen"):
             continue
         by_candidate.setdefault(name, {})[int(k)] = value
     by_candidate = {n: r for n, r in by_candidate.items() if len(r) == len(splits)}
@@ -351,14 +403,24 @@ def main(argv=None) -> None:
             raw_file.write_text(json.dumps(raw))
         speeds[name] = raw[key]
     summary = summarise(per_fold, args.min_speed, speeds)
+    eligible = [n for n, row in sorted(summary["table"].items(), key=lambda kv: -kv[1]["selection_score"])
+                if row["eligible"] and n.startswith("tfidf")]
+    unseen = {}
+    for name in (args.unseen if args.unseen is not None else eligible[:3]):
+        key = f"unseen/{name}"
+        if key not in raw:
+            log.info("unseen register families: %s", name)
+            raw[key] = unseen_registers(name, records, taxonomy, config["train"])
+            raw_file.write_text(json.dumps(raw))
+        unseen[name] = raw[key]
     meta = {"n_train": len(records), "repeats": args.repeats, "folds": args.folds, "seed": params["random_state"],
             "min_speed": args.min_speed, "finished": time.strftime("%Y-%m-%d", time.gmtime()),
             "minutes": (time.time() - started) / 60, "train_settings": config["train"],
             "fit_minutes": sum(v[s]["fit_s"] for k, v in raw.items() if not k.startswith("speed/")
                                for s in ("themes", "principles", "pillar")) / 60}
-    args.output.with_suffix(".json").write_text(json.dumps(dict(summary, meta=meta), indent=2) + "\n")
-    args.output.with_suffix(".md").write_text(markdown(summary, meta))
-    print(markdown(summary, meta))
+    args.output.with_suffix(".json").write_text(json.dumps(dict(summary, meta=meta, unseen=unseen), indent=2) + "\n")
+    args.output.with_suffix(".md").write_text(markdown(summary, meta, unseen))
+    print(markdown(summary, meta, unseen))
 
 
 if __name__ == "__main__":
