@@ -334,6 +334,10 @@ def markdown(summary: dict, meta: dict, unseen: dict | None = None) -> str:
     if meta["repeats"] < 2:
         lines += ["This run used a single repeat (the script's default is 2) because the two shared cores were "
                   "heavily loaded; `name@C` rows are words-only variants with another regularisation strength.", ""]
+    if meta.get("not_run"):
+        lines += [f"Not run this time (`--only`): {', '.join(f'`{n}`' for n in meta['not_run'])}. Their last "
+                  "figures, on the 768-practice train split of the first-round corpus, are kept in "
+                  "`model_selection-first-corpus.md`: none was both eligible and better there.", ""]
     lines += unseen_markdown(unseen or {})
     return "\n".join(lines)
 
@@ -415,8 +419,9 @@ def main(argv=None) -> None:
         unseen[name] = raw[key]
     meta = {"n_train": len(records), "repeats": args.repeats, "folds": args.folds, "seed": params["random_state"],
             "min_speed": args.min_speed, "finished": time.strftime("%Y-%m-%d", time.gmtime()),
+            "not_run": [n for n in candidates(params, args.c_grid) if n not in by_candidate and "@" not in n],
             "minutes": (time.time() - started) / 60, "train_settings": config["train"],
-            "fit_minutes": sum(v[s]["fit_s"] for k, v in raw.items() if not k.startswith("speed/")
+            "fit_minutes": sum(v[s]["fit_s"] for k, v in raw.items() if not k.startswith(("speed/", "unseen/"))
                                for s in ("themes", "principles", "pillar")) / 60}
     args.output.with_suffix(".json").write_text(json.dumps(dict(summary, meta=meta, unseen=unseen), indent=2) + "\n")
     args.output.with_suffix(".md").write_text(markdown(summary, meta, unseen))
