@@ -90,16 +90,9 @@ def run_classify(folder: Path, out: Path, extra: list[str]) -> dict:
     sampler = PeakMemory(child.pid)
     sampler.start()
     first = None
-    total = sum(1 for _ in folder.iterdir())
-    marks: dict[float, float] = {}               # share of documents written -> seconds since start
-    while child.poll() is None:                  # when the first document is written: workers are up
-        written = len(manifest.read_text().splitlines()) - 1 if manifest.exists() else 0
-        now = time.perf_counter() - started
-        if first is None and written > 0:
-            first = now
-        for share in (0.1, 0.9):
-            if share not in marks and written >= share * total:
-                marks[share] = now
+    while child.poll() is None:                  # when the first document is written
+        if first is None and manifest.exists() and len(manifest.read_text().splitlines()) > 1:
+            first = time.perf_counter() - started
         time.sleep(0.02)
     wall = time.perf_counter() - started
     sampler.stop.set()
@@ -114,8 +107,6 @@ def run_classify(folder: Path, out: Path, extra: list[str]) -> dict:
             "records": sum(e["records"] for e in ledger), "wall_s": round(wall, 2),
             "startup_s": round(first, 2), "docs_per_s": round(docs / wall, 2),
             "docs_per_s_after_startup": round((docs - 1) / max(wall - first, 1e-9), 2),
-            # steady state: the pace between the 10% and the 90% mark, free of start-up and of the last stragglers
-            "docs_per_s_steady": round(0.8 * total / max(marks.get(0.9, wall) - marks.get(0.1, 0.0), 1e-9), 2),
             "peak_rss_mb": round(sampler.peak / 2**20), "load_before": round(load_before, 2),
             "load_after": round(os.getloadavg()[0], 2)}
 
@@ -153,21 +144,30 @@ def main() -> None:
             make_documents(work / f"docs-{size}", size, pool)
         for size in args.memory_sizes:
             make_documents(work / f"small-{size}", size, small)
-        plan = [(size, workers, "local") for size in args.sizes for workers in (1, 2)]
+        for workers in (1, 2):   # the fixed cost of a run: start, load the model, one tiny document per worker
+            make_documents(work / f"fixed-{workers}", workers, [EXAMPLES / "riverside-digest.txt"])
+        plan = [(workers, workers, "fixed") for workers in (1, 2)]
+        plan += [(size, workers, "local") for size in args.sizes for workers in (1, 2)]
         if not args.no_dask:
             plan += [(args.dask_size, 2, "local"), (args.dask_size, 2, "dask")]
         plan += [(size, 2, "small") for size in args.memory_sizes]
         cluster = None
         for size, workers, engine in plan:
             out = work / f"out-{size}-{workers}-{engine}.jsonl"
-            folder = work / (f"small-{size}" if engine == "small" else f"docs-{size}")
+            folder = work / {"small": f"small-{size}", "fixed": f"fixed-{workers}"}.get(engine, f"docs-{size}")
             extra = ["--workers", str(workers)]
             if engine == "dask":
                 cluster = dask_cluster(workers)
                 extra = ["--engine", "dask", "--scheduler", cluster.scheduler_address]
             say(f"{size} documents, {workers} workers, {engine} engine ...")
-            row = {"size": size, "workers": workers, "engine": "local" if engine == "small" else engine,
-                   "documents_kind": "small" if engine == "small" else "mixed", **run_classify(folder, out, extra)}
+            row = {"size": size, "workers": workers, "engine": "local" if engine in ("small", "fixed") else engine,
+                   "documents_kind": {"small": "small", "fixed": "fixed cost"}.get(engine, "mixed"),
+                   **run_classify(folder, out, extra)}
+            fixed = next((r["wall_s"] for r in rows if r["documents_kind"] == "fixed cost" and r["workers"] == workers),
+                         None)
+            if engine == "local" and fixed is not None:
+                # throughput once the run is under way: documents over the time beyond a run's fixed cost
+                row["docs_per_s_beyond_fixed"] = round(size / max(row["wall_s"] - fixed, 1e-9), 2)
             if cluster is not None:
                 cluster.close()
                 cluster = None
@@ -189,9 +189,9 @@ def report(rows: list[dict], pool: list[Path], small: list[Path], out: Path) -> 
         if one and two:
             checks.append({"check": f"2 workers vs 1 at {size} docs (wall)", "ratio": round(one["wall_s"] / two["wall_s"], 2),
                            "target": ">= 1.8"})
-            if "docs_per_s_steady" in one and "docs_per_s_steady" in two:
-                checks.append({"check": f"2 workers vs 1 at {size} docs (throughput between 10% and 90% written)",
-                               "ratio": round(two["docs_per_s_steady"] / one["docs_per_s_steady"], 2),
+            if "docs_per_s_beyond_fixed" in one and "docs_per_s_beyond_fixed" in two:
+                checks.append({"check": f"2 workers vs 1 at {size} docs (throughput beyond the fixed cost of a run)",
+                               "ratio": round(two["docs_per_s_beyond_fixed"] / one["docs_per_s_beyond_fixed"], 2),
                                "target": ">= 1.8"})
     few, many = find(500, 2, kind="small"), find(5000, 2, kind="small")
     if few and many:
@@ -215,11 +215,11 @@ def report(rows: list[dict], pool: list[Path], small: list[Path], out: Path) -> 
              "(project examples + real PDFs/pages up to 150 KB from ../shared/realdocs) copied round-robin; "
              "small documents: the 3 project examples (PDF, web page, text digest) copied round-robin.", "",
              "Load = 1-minute load average before / after the run (other jobs share this machine).", "",
-             "| docs | kind | workers | engine | wall s | first document s | docs/s (wall) | docs/s steady | peak RSS MB (all processes) | errors | load |",
+             "| docs | kind | workers | engine | wall s | first document s | docs/s (wall) | docs/s beyond the fixed cost | peak RSS MB (all processes) | errors | load |",
              "|---:|---|---:|---|---:|---:|---:|---:|---:|---:|---|"]
     for r in rows:
         lines.append(f"| {r['size']} | {r['documents_kind']} | {r['workers']} | {r['engine']} | {r['wall_s']} | {r['startup_s']} | {r['docs_per_s']} | "
-                     f"{r.get('docs_per_s_steady', '-')} | {r['peak_rss_mb']} | {r['errors']} | {r['load_before']} / {r['load_after']} |")
+                     f"{r.get('docs_per_s_beyond_fixed', '-')} | {r['peak_rss_mb']} | {r['errors']} | {r['load_before']} / {r['load_after']} |")
     lines += ["", "| check | measured | target |", "|---|---:|---|"]
     lines += [f"| {c['check']} | {c['ratio']} | {c['target']} |" for c in checks]
     lines += ["", "Notes:", "",
@@ -227,7 +227,13 @@ def report(rows: list[dict], pool: list[Path], small: list[Path], out: Path) -> 
               "each process then gets a share of a core, and a second worker buys only its own share, so the "
               "2-worker speedup measured here is a floor set by the machine, not by the runner. Compare runs "
               "whose load columns are close to the core count or below.",
-              "- Start-up = time to the first written document: each worker loads the model and builds the "
+              "- Fixed cost = the wall time of a run over one tiny document per worker (start the workers, import the "
+              "libraries, load the model, warm up, write, exit): about 3 s, the same for 1 and 2 workers, since the "
+              "workers start side by side. Throughput beyond it = documents / (wall - fixed cost): what a second "
+              "worker buys once a run is under way; the wall ratio also counts the fixed cost, which no worker "
+              "count can shorten, so at 100 documents (about 5 s of work) it caps the wall ratio near 1.5.",
+              "- First document = time to the first written document (the largest inputs start first, so this "
+              "is no longer a start-up time): each worker loads the model and builds the "
               "place tables once (about 300 MB resident per worker since the gazetteer became a token index; about 1 GB before).",
               "- Peak RSS of the dask row counts the `hrc` client only: the LocalCluster's workers (and their "
               "worker processes) live inside the benchmark process."]
