@@ -43,7 +43,7 @@ def main(records_path: str, labels_path: str) -> int:
     missing = [i for i in wanted if i not in seen]
     for problem in problems:
         print(problem)
-    print(f"{len(seen)} of {len(wanted)} labelled, {len(problems)} problems", file=sys.stderr)
+    print(f"{len(wanted) - len(missing)} of {len(wanted)} labelled, {len(problems)} problems", file=sys.stderr)
     return 1 if problems or missing else 0
 
 
