@@ -53,7 +53,7 @@ class TaggerBundle:
             if hasattr(estimator, "predict_proba_features") and hasattr(estimator, "features_"):
                 key = id(estimator.features_)
                 if key not in features:
-                    features[key] = estimator.features_.transform(list(texts))
+                    features[key] = featurise(estimator.features_, list(texts))
                 proba = estimator.predict_proba_features(features[key])
             else:
                 proba = estimator.predict_proba(texts)
@@ -67,6 +67,16 @@ class TaggerBundle:
                 predicted[np.arange(len(top))[keep], top[keep]] = True
             out[name] = (labels, proba, predicted)
         return out
+
+
+def featurise(featuriser, texts: list[str]):
+    """``featuriser.transform(texts)``; a union of one transformer is skipped, because its
+    bookkeeping costs a tenth of the time when a document of ten practices is scored (the
+    matrix is the same)."""
+    parts = getattr(featuriser, "transformer_list", None)
+    if parts is not None and len(parts) == 1 and not getattr(featuriser, "transformer_weights", None):
+        return parts[0][1].transform(texts)
+    return featuriser.transform(texts)
 
 
 def library_versions() -> dict[str, str]:

@@ -68,3 +68,15 @@ def test_a_model_from_elsewhere_is_not_unpickled_until_trusted(tmp_path):
         load_model(foreign, models_dir=models_dir)
     trust_model(foreign, models_dir=models_dir)
     assert load_model(foreign, models_dir=models_dir).version == card["version"]
+
+
+def test_featurise_skips_a_one_transformer_union_without_changing_the_matrix():
+    from pipeline.classify.estimators import text_features
+    from pipeline.models import featurise
+
+    texts = ["Tenants facing eviction get free legal advice.", "Residents vote on the district budget.",
+             "A night shelter opens for families sleeping in cars."] * 3
+    for union in (text_features(char_ngrams=None, min_df=1, stem=True),
+                  text_features(char_ngrams=(2, 4), min_df=1)):
+        union.fit(texts)
+        assert (featurise(union, texts) != union.transform(texts)).nnz == 0
