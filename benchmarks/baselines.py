@@ -25,11 +25,11 @@ sys.path.insert(0, str(ROOT))
 
 import numpy as np  # noqa: E402
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS  # noqa: E402
-from sklearn.metrics import accuracy_score, f1_score  # noqa: E402
+from sklearn.metrics import accuracy_score  # noqa: E402
 
 from pipeline.classify.estimators import StemmedWords, best_threshold  # noqa: E402
 from pipeline.corpus import load_practices, load_taxonomy  # noqa: E402
-from pipeline.evaluate import indicator, practice_text  # noqa: E402
+from pipeline.evaluate import indicator, multilabel_report, practice_text  # noqa: E402
 from pipeline.models import load_model  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results"
@@ -60,14 +60,12 @@ class KeywordTagger:
 
 
 def figures(records: list[dict], scored: dict, taxonomy) -> dict:
+    """The same micro/macro F1 as ``hrc evaluate`` (macro over the labels the texts have)."""
     out = {}
     for name in ("themes", "principles"):
-        labels, predicted = scored[name]
-        Y = indicator(records, name, labels)
-        present = [j for j in range(Y.shape[1]) if Y[:, j].any()]   # macro over labels the texts have, as hrc evaluate
-        out[name] = {"micro_f1": round(float(f1_score(Y, predicted, average="micro", zero_division=0)), 3),
-                     "macro_f1": round(float(f1_score(Y[:, present], predicted[:, present], average="macro",
-                                                      zero_division=0)), 3)}
+        labels, predicted, scores = scored[name]
+        report = multilabel_report(indicator(records, name, labels), predicted, scores, labels)
+        out[name] = {"micro_f1": report["micro_f1"], "macro_f1": report["macro_f1"]}
     labels, pillar = scored["pillar"]
     keep = [i for i, r in enumerate(records) if r.get("pillar") in labels]
     out["pillar"] = {"accuracy": round(float(accuracy_score([records[i]["pillar"] for i in keep],
@@ -84,7 +82,8 @@ def keyword_predictions(taxonomy, train: list[dict], records: list[dict]) -> dic
         Y = indicator(train, name, tagger.labels)
         fitted = tagger.scores(train_texts)
         cuts = np.array([best_threshold(Y[:, j], fitted[:, j], GRID) for j in range(Y.shape[1])])
-        out[name] = (tagger.labels, (tagger.scores(texts) >= cuts).astype(int))
+        scores = tagger.scores(texts)
+        out[name] = (tagger.labels, (scores >= cuts).astype(int), scores)
     pillar = KeywordTagger(taxonomy["pillar"])
     scores = pillar.scores(texts)
     out["pillar"] = (pillar.labels, [pillar.labels[int(k)] for k in scores.argmax(axis=1)])
@@ -93,7 +92,7 @@ def keyword_predictions(taxonomy, train: list[dict], records: list[dict]) -> dic
 
 def model_predictions(model, records: list[dict]) -> dict:
     scored = model.score_texts([practice_text(r) for r in records])
-    out = {name: (labels, predicted.astype(int)) for name, (labels, _, predicted) in scored.items()
+    out = {name: (labels, predicted.astype(int), proba) for name, (labels, proba, predicted) in scored.items()
            if name in ("themes", "principles")}
     labels, proba, _ = scored["pillar"]
     out["pillar"] = (labels, [labels[int(k)] for k in proba.argmax(axis=1)])

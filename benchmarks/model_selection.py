@@ -60,38 +60,35 @@ ENSEMBLES = {"ens_lr+svm": ("tfidf_lr", "tfidf_svm"), "ens_lr+spacy": ("tfidf_lr
 NEEDS_TORCH = {"minilm_lr"}
 
 
-def candidates(params: dict, c_grid=()) -> dict:
+TFIDF = ("tfidf_lr", "tfidf_svm", "tfidf_words_lr", "tfidf_words_svm", "tfidf_stems_lr", "tfidf_stems_svm")
+WORDS_ONLY = ("tfidf_words_lr", "tfidf_words_svm", "tfidf_stems_lr", "tfidf_stems_svm")
+
+
+def recipe(name: str, train_settings: dict) -> dict:
+    """The training settings a TF-IDF candidate name stands for (``tfidf_stems_svm@1`` ...): the
+    one place a name is decoded, for the CV folds, the speed check and the unseen-register runs.
+    Base candidates use C = 2 whatever the default recipe says, so cached folds stay comparable."""
+    out = dict(train_settings, classifier="linear_svm" if "svm" in name else "logreg", C=2.0,
+               char_ngrams=None if "words" in name or "stems" in name else [2, 5], stem="stems" in name)
+    if "@" in name:
+        out["C"] = float(name.split("@")[1])
+    return out
+
+
+def candidates(train_settings: dict, c_grid=()) -> dict:
     """name -> (multi-label factory, single-label factory); ``c_grid`` adds
-    words-only variants with other regularisation strengths (``name@C``)."""
-    # Base candidates use C = 2 whatever the default recipe says, so cached folds stay comparable;
-    # ``name@C`` rows try other strengths. Thresholds are cross-fitted by the caller (cv_folds=1).
-    tfidf = dict(params, cv_folds=1, classifier="logreg", stem=False, C=2.0)
-    if not tfidf.get("char_ngrams"):
-        tfidf["char_ngrams"] = (2, 5)   # the word+char candidates, whatever the default recipe uses
-    words = dict(tfidf, char_ngrams=None)  # word n-grams only: about seven times faster to compute
-    out = {
-        "tfidf_lr": (lambda: MultiLabelTagger(**tfidf), lambda: SingleLabelTagger(**tfidf)),
-        "tfidf_svm": (lambda: MultiLabelTagger(**dict(tfidf, classifier="linear_svm")),
-                      lambda: SingleLabelTagger(**dict(tfidf, classifier="linear_svm"))),
-        "tfidf_words_lr": (lambda: MultiLabelTagger(**words), lambda: SingleLabelTagger(**words)),
-        "tfidf_words_svm": (lambda: MultiLabelTagger(**dict(words, classifier="linear_svm")),
-                            lambda: SingleLabelTagger(**dict(words, classifier="linear_svm"))),
-        "tfidf_stems_svm": (lambda: MultiLabelTagger(**dict(words, classifier="linear_svm", stem=True)),
-                            lambda: SingleLabelTagger(**dict(words, classifier="linear_svm", stem=True))),
-        "tfidf_stems_lr": (lambda: MultiLabelTagger(**dict(words, stem=True)),
-                           lambda: SingleLabelTagger(**dict(words, stem=True))),
-        "spacy_textcat": (lambda: SpacyTextcatTagger(cv_folds=1, random_state=params["random_state"]),
-                          lambda: SpacyTextcatTagger(cv_folds=1, single_label=True,
-                                                     random_state=params["random_state"])),
-        "minilm_lr": (lambda: EmbeddingTagger(cv_folds=1, random_state=params["random_state"]),
-                      lambda: EmbeddingTagger(cv_folds=1, single_label=True,
-                                              random_state=params["random_state"])),
-    }
-    for c in c_grid:
-        for classifier, base, stem in (("logreg", "tfidf_words_lr", False), ("linear_svm", "tfidf_words_svm", False),
-                                       ("logreg", "tfidf_stems_lr", True), ("linear_svm", "tfidf_stems_svm", True)):
-            variant = dict(words, C=c, classifier=classifier, stem=stem)
-            out[f"{base}@{c:g}"] = (lambda v=variant: MultiLabelTagger(**v), lambda v=variant: SingleLabelTagger(**v))
+    words-only variants with other regularisation strengths (``name@C``).
+    Thresholds are cross-fitted by the caller, so the taggers tune none (cv_folds=1)."""
+    seed = train_settings["seed"]
+    names = list(TFIDF) + [f"{base}@{c:g}" for c in c_grid for base in WORDS_ONLY]
+    out = {}
+    for name in names:
+        params = dict(estimator_params(recipe(name, train_settings)), cv_folds=1)
+        out[name] = (lambda p=params: MultiLabelTagger(**p), lambda p=params: SingleLabelTagger(**p))
+    out["spacy_textcat"] = (lambda: SpacyTextcatTagger(cv_folds=1, random_state=seed),
+                            lambda: SpacyTextcatTagger(cv_folds=1, single_label=True, random_state=seed))
+    out["minilm_lr"] = (lambda: EmbeddingTagger(cv_folds=1, random_state=seed),
+                        lambda: EmbeddingTagger(cv_folds=1, single_label=True, random_state=seed))
     return out
 
 
@@ -253,15 +250,6 @@ def summarise(per_fold: dict[str, list[dict]], min_speed: float, speeds: dict | 
     return {"table": table, "winner": winner, "best_overall": overall}
 
 
-def recipe(name: str, train_settings: dict) -> dict:
-    """The training settings a TF-IDF candidate name stands for (``tfidf_stems_svm@1`` ...)."""
-    out = dict(train_settings, classifier="linear_svm" if "svm" in name else "logreg", C=2.0,
-               char_ngrams=None if "words" in name or "stems" in name else [2, 5], stem="stems" in name)
-    if "@" in name:
-        out["C"] = float(name.split("@")[1])
-    return out
-
-
 def unseen_registers(name: str, records: list[dict], taxonomy, train_settings: dict) -> dict:
     """Each second-round writing batch is one register family (council records, web pages ...).
     Train on every other batch, score the left-out one: how the candidate does on a kind of text
@@ -369,7 +357,7 @@ def main(argv=None) -> None:
     raw_file = args.output.with_suffix(".raw.json")
     raw = json.loads(raw_file.read_text()) if raw_file.exists() else {}
     args.output.parent.mkdir(parents=True, exist_ok=True)
-    for name, factories in candidates(params, args.c_grid).items():
+    for name, factories in candidates(config["train"], args.c_grid).items():
         if args.only and name not in args.only:
             continue
         for k, (train, test) in enumerate(splits):
@@ -397,7 +385,7 @@ def main(argv=None) -> None:
                                                  params["threshold_grid"])
             per_fold.setdefault(name, []).append(fold_metrics(results[k], thresholds, records, test, taxonomy))
     speeds = {}
-    for name, factories in candidates(params, args.c_grid).items():
+    for name, factories in candidates(config["train"], args.c_grid).items():
         if name not in by_candidate:
             continue
         key = f"speed/{name}"
@@ -419,7 +407,7 @@ def main(argv=None) -> None:
         unseen[name] = raw[key]
     meta = {"n_train": len(records), "repeats": args.repeats, "folds": args.folds, "seed": params["random_state"],
             "min_speed": args.min_speed, "finished": time.strftime("%Y-%m-%d", time.gmtime()),
-            "not_run": [n for n in candidates(params, args.c_grid) if n not in by_candidate and "@" not in n],
+            "not_run": [n for n in candidates(config["train"], args.c_grid) if n not in by_candidate and "@" not in n],
             "minutes": (time.time() - started) / 60, "train_settings": config["train"],
             "fit_minutes": sum(v[s]["fit_s"] for k, v in raw.items() if not k.startswith(("speed/", "unseen/"))
                                for s in ("themes", "principles", "pillar")) / 60}

@@ -72,7 +72,7 @@ class TaggerBundle:
 def featurise(featuriser, texts: list[str]):
     """``featuriser.transform(texts)``; a union of one transformer is skipped, because its
     bookkeeping costs a tenth of the time when a document of ten practices is scored (the
-    matrix is the same)."""
+    matrix is the same). Every scoring path (bundle, tagger, explanation) reads texts through it."""
     parts = getattr(featuriser, "transformer_list", None)
     if parts is not None and len(parts) == 1 and not getattr(featuriser, "transformer_weights", None):
         return parts[0][1].transform(texts)

@@ -13,6 +13,8 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from check_batch import label_problems, numbered_rows  # noqa: E402
 from pipeline.corpus import load_taxonomy  # noqa: E402
 
 
@@ -20,13 +22,9 @@ def main(records_path: str, labels_path: str) -> int:
     taxonomy = load_taxonomy()
     wanted = [json.loads(line)["id"] for line in open(records_path, encoding="utf-8") if line.strip()]
     seen, problems = set(), []
-    for number, line in enumerate(open(labels_path, encoding="utf-8"), 1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except ValueError as exc:
-            problems.append(f"line {number}: not JSON ({exc})")
+    for number, row, problem in numbered_rows(labels_path):
+        if problem:
+            problems.append(problem)
             continue
         rid = row.get("id")
         if rid not in wanted:
@@ -34,12 +32,7 @@ def main(records_path: str, labels_path: str) -> int:
         if rid in seen:
             problems.append(f"line {number}: id {rid!r} labelled twice")
         seen.add(rid)
-        for name in ("themes", "principles"):
-            values = row.get(name)
-            if not isinstance(values, list) or any(v not in taxonomy[name].labels for v in values):
-                problems.append(f"{rid}: {name} must be a list of known ids, got {values!r}")
-        if row.get("pillar") not in set(taxonomy["pillar"].labels) | {None}:
-            problems.append(f"{rid}: pillar {row.get('pillar')!r} unknown")
+        problems += [f"{rid}: {p}" for p in label_problems(row, taxonomy)]
     missing = [i for i in wanted if i not in seen]
     for problem in problems:
         print(problem)

@@ -28,6 +28,34 @@ MIN_WORDS, MAX_WORDS = 25, 650
 BATCH_MINIMUM = {"themes": 5, "principles": 5, "pillar": 12}
 
 
+def numbered_rows(path: str):
+    """(line number, object or None, problem or None) for each non-blank line of a JSONL file."""
+    for number, line in enumerate(open(path, encoding="utf-8"), 1):
+        if line.strip():
+            try:
+                yield number, json.loads(line), None
+            except ValueError as exc:
+                yield number, None, f"line {number}: not JSON ({exc})"
+
+
+def label_problems(record: dict, taxonomy) -> list[str]:
+    """Themes and principles must be lists of known ids, without repeats; the pillar known or null."""
+    problems = []
+    for name in ("themes", "principles"):
+        values = record.get(name)
+        if not isinstance(values, list):
+            problems.append(f"{name} must be a list")
+            continue
+        unknown = [v for v in values if v not in taxonomy[name].labels]
+        if unknown:
+            problems.append(f"unknown {name}: {unknown}")
+        if len(set(values)) != len(values):
+            problems.append(f"repeated {name}")
+    if record.get("pillar") not in set(taxonomy["pillar"].labels) | {None}:
+        problems.append(f"pillar {record.get('pillar')!r} unknown")
+    return problems
+
+
 def record_problems(record: dict, taxonomy) -> list[str]:
     problems = []
     for key in ("id", "style", "title", "city", "country", "text", "themes", "principles"):
@@ -39,22 +67,11 @@ def record_problems(record: dict, taxonomy) -> list[str]:
     words = len(text.split())
     if not MIN_WORDS <= words <= MAX_WORDS:
         problems.append(f"{words} words (allowed {MIN_WORDS}-{MAX_WORDS})")
-    for name in ("themes", "principles"):
-        values = record.get(name)
-        if not isinstance(values, list):
-            problems.append(f"{name} must be a list")
-            continue
-        unknown = [v for v in values if v not in taxonomy[name].labels]
-        if unknown:
-            problems.append(f"unknown {name}: {unknown}")
-        if len(set(values)) != len(values):
-            problems.append(f"repeated {name}")
+    problems += label_problems(record, taxonomy)
     if not 0 <= len(record.get("themes") or []) <= 5:
         problems.append("more than 5 themes")
     if len(record.get("principles") or []) > 4:
         problems.append("more than 4 principles: keep only those the practice clearly embodies")
-    if record.get("pillar") not in set(taxonomy["pillar"].labels) | {None}:
-        problems.append(f"pillar {record.get('pillar')!r} unknown")
     parts = record.get("parts") or {}
     if not isinstance(parts, dict):
         problems.append("parts must be an object")
@@ -101,13 +118,9 @@ def main() -> int:
     args = parser.parse_args()
     taxonomy = load_taxonomy()
     records, problems = [], []
-    for number, line in enumerate(open(args.batch, encoding="utf-8"), 1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except ValueError as exc:
-            problems.append(f"line {number}: not JSON ({exc})")
+    for number, record, problem in numbered_rows(args.batch):
+        if problem:
+            problems.append(problem)
             continue
         records.append(record)
         problems += [f"{record.get('id', f'line {number}')}: {p}" for p in record_problems(record, taxonomy)]

@@ -23,6 +23,8 @@ from sklearn.model_selection import KFold, StratifiedKFold
 from sklearn.pipeline import FeatureUnion
 from sklearn.svm import LinearSVC
 
+from ..models import featurise
+
 DEFAULT_THRESHOLDS = (0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6)
 #: Sigmoid calibration runs a 3-fold split, so each class needs at least 3 examples to be learned.
 MIN_CLASS_EXAMPLES = 3
@@ -187,7 +189,7 @@ class _TaggerBase(BaseEstimator, ClassifierMixin):
         return CalibratedClassifierCV(base, method="sigmoid", cv=3, ensemble=False)
 
     def _transform(self, X):
-        return self.features_.transform(list(X))
+        return featurise(self.features_, list(X))
 
     def predict_proba(self, X):
         return self.predict_proba_features(self._transform(X))

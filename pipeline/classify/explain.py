@@ -13,7 +13,7 @@ import re
 
 import numpy as np
 
-from ..models import TaggerBundle
+from ..models import TaggerBundle, featurise
 
 SENTENCE_END = re.compile(r"(?<=[.!?…])\s+(?=[\"'«“(\[]?[A-Z0-9À-Ý])|\n+")
 WORD_FEATURES = "words__"
@@ -67,7 +67,8 @@ def explain(model: TaggerBundle, text: str, chosen: dict[str, list[str]], top_te
         classes = [str(c) for c in estimator.classes_]
         sentence_scores = estimator.predict_proba(parts)
         names = _feature_names(estimator)
-        row = estimator.features_.transform([text]).tocsr() if names is not None else None
+        row = featurise(estimator.features_, [text]).tocsr() if names is not None else None
+        readable = _surface_forms(estimator, text) if names is not None else {}   # once per set, not per label
         out[name] = {}
         for label in labels:
             j = classes.index(label)
@@ -76,7 +77,6 @@ def explain(model: TaggerBundle, text: str, chosen: dict[str, list[str]], top_te
             if coef is not None and row is not None:
                 idx, values = row.indices, row.data
                 shares = values * coef[idx]
-                readable = _surface_forms(estimator, text)
                 words = [(readable.get(term, term), float(s)) for term, s in
                          ((names[i][len(WORD_FEATURES):], s) for i, s in zip(idx, shares)
                           if s > 0 and names[i].startswith(WORD_FEATURES))]

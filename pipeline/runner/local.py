@@ -66,17 +66,21 @@ class Lookahead:
     """The inputs drawn from the stream but not yet handed out, largest first on request."""
 
     def __init__(self, tasks: Iterable[Task]):
-        self.tasks, self.waiting, self.exhausted = iter(tasks), {}, False
+        self.tasks, self.waiting = iter(tasks), {}
+        self.next_task: Task | None = None       # drawn from the stream, not yet inside the window
+        self.exhausted = False
 
     def fill(self, order: "Ordered") -> None:
         """Draw inputs from the stream while they fall inside the window."""
         while not self.exhausted:
-            if self.waiting and not order.may_start(max(self.waiting) + 1):
+            if self.next_task is None:
+                self.next_task = next(self.tasks, None)
+                if self.next_task is None:
+                    self.exhausted = True
+                    return
+            if not order.may_start(self.next_task.index):
                 return
-            task = next(self.tasks, None)
-            if task is None:
-                self.exhausted = True
-                return
+            task, self.next_task = self.next_task, None
             self.waiting[task.index] = (input_size(task), task)
 
     def take_largest(self, order: "Ordered") -> Task | None:
@@ -87,7 +91,7 @@ class Lookahead:
         return self.waiting.pop(-negative_index)[1]
 
     def __bool__(self) -> bool:
-        return bool(self.waiting) or not self.exhausted
+        return bool(self.waiting) or self.next_task is not None or not self.exhausted
 
 
 class LocalEngine:
