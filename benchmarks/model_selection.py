@@ -56,7 +56,10 @@ RESULTS = ROOT / "benchmarks" / "results"
 ENSEMBLES = {"ens_lr+svm": ("tfidf_lr", "tfidf_svm"), "ens_lr+spacy": ("tfidf_lr", "spacy_textcat"),
              "ens_lr+minilm": ("tfidf_lr", "minilm_lr"), "ens_svm+minilm": ("tfidf_svm", "minilm_lr"),
              "ens_words_lr+minilm": ("tfidf_words_lr", "minilm_lr"),
-             "ens_words_lr+spacy": ("tfidf_words_lr", "spacy_textcat")}
+             "ens_words_lr+spacy": ("tfidf_words_lr", "spacy_textcat"),
+             # the default recipe (stems, SVM, C = 1) beside each of the two non-TF-IDF families
+             "ens_stems_svm@1+minilm": ("tfidf_stems_svm@1", "minilm_lr"),
+             "ens_stems_svm@1+spacy": ("tfidf_stems_svm@1", "spacy_textcat")}
 NEEDS_TORCH = {"minilm_lr"}
 
 
