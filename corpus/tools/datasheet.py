@@ -45,6 +45,27 @@ def agreement_lines(practices: list[dict]) -> list[str]:
     return lines
 
 
+def relabel_lines(practices: list[dict]) -> list[str]:
+    """Focused passes (``relabel.py``): per label, how many practices had it before and after, and
+    how far the two judgements agree."""
+    passes: dict[tuple, list[tuple[dict, dict]]] = {}
+    for p in practices:
+        for entry in p.get("relabelled") or []:
+            passes.setdefault((entry["guide"], entry["set"], tuple(entry["labels"])), []).append((p, entry))
+    lines = []
+    for (guide, name, labels), rows in sorted(passes.items()):
+        lines += [f"Guide version {guide} pass: {len(rows)} practices judged again on these {name} alone "
+                  "(`tools/relabel.py`):", "",
+                  "| label | before | after | agreement (F1) |", "|---|---|---|---|"]
+        for label in labels:
+            before = sum(label in entry["previous"] for _, entry in rows)
+            after = sum(label in p[name] for p, _ in rows)
+            both = sum(label in entry["previous"] and label in p[name] for p, entry in rows)
+            lines.append(f"| `{label}` | {before} | {after} | {2 * both / max(before + after, 1):.3f} |")
+        lines.append("")
+    return lines
+
+
 def counts_section() -> str:
     practices = load_practices(PRACTICES_FILE)
     segments = load_practices(SEGMENTS_FILE) if SEGMENTS_FILE.exists() else []
@@ -71,6 +92,7 @@ def counts_section() -> str:
                                                                                          if kv[0][1:].isdigit() else 0))),
               ""]
     lines += agreement_lines(practices)
+    lines += relabel_lines(practices)
     if segments:
         lines += [f"`segments.jsonl` holds **{len(segments)} documents** "
                   f"({sum(d['headed'] for d in segments)} with part headings, "

@@ -11,6 +11,7 @@ sys.path.insert(0, str(TOOLS))
 
 from assemble import apply_annotations  # noqa: E402
 from check_batch import record_problems  # noqa: E402
+from relabel import judgement_problems, relabel  # noqa: E402
 
 GOOD = {
     "id": "r9-001", "style": "council_record", "title": "Motion on a night shelter for rough sleepers",
@@ -61,3 +62,31 @@ def test_the_annotation_checker_reports_unknown_ids_and_missing_records(tmp_path
     assert run.returncode == 1
     assert "id 'b-9' is not in" in run.stdout and "not_a_label" in run.stdout
     assert "1 of 2 labelled, 2 problems" in run.stderr     # a-2 is still missing
+
+
+def test_a_focused_relabel_sets_and_clears_only_the_named_labels_and_notes_the_pass():
+    order = list(load_taxonomy()["principles"].labels)
+    labels = ["effective_institutions_coordination", "social_inclusion_cultural_diversity"]
+    records = [dict(GOOD, principles=["right_to_the_city", "effective_institutions_coordination"]),
+               dict(GOOD, id="r9-002", principles=["social_inclusion_cultural_diversity"])]
+    judgements = {"r9-001": {"id": "r9-001", labels[0]: False, labels[1]: True},
+                  "r9-002": {"id": "r9-002", labels[0]: True, labels[1]: True}}
+    assert judgement_problems(records, judgements, labels) == []
+    counts = relabel(records, judgements, "principles", labels, order, guide=3)
+    assert records[0]["principles"] == ["right_to_the_city", "social_inclusion_cultural_diversity"]
+    assert records[1]["principles"] == ["social_inclusion_cultural_diversity", "effective_institutions_coordination"]
+    assert records[0]["relabelled"] == [{"guide": 3, "set": "principles", "labels": labels,
+                                         "previous": ["effective_institutions_coordination"]}]
+    assert counts == {labels[0]: (1, 1), labels[1]: (1, 2)}
+    relabel(records, judgements, "principles", labels, order, guide=3)   # the same pass again: noted once,
+    assert records[0]["relabelled"][0]["previous"] == ["effective_institutions_coordination"]  # with the old labels
+
+
+def test_a_half_done_relabel_pass_is_refused_with_each_gap_named():
+    labels = ["effective_institutions_coordination"]
+    records = [dict(GOOD), dict(GOOD, id="r9-002")]
+    problems = judgement_problems(records, {"r9-001": {"id": "r9-001", labels[0]: "yes"},
+                                            "x-1": {"id": "x-1", labels[0]: True}}, labels)
+    assert "no judgement for r9-002" in problems
+    assert "judgement for unknown id x-1" in problems
+    assert any("r9-001: effective_institutions_coordination is 'yes'" in p for p in problems)
