@@ -88,6 +88,18 @@ def test_stemmed_words_fold_inflections_and_survive_pickling():
     assert analyzer.surface_forms("Participatory budgets")["participatori budget"] == "participatory budgets"
 
 
+def test_stemmed_words_strip_accents_and_keep_words_whole_around_combining_marks():
+    """Accented and unaccented spellings share a stem; a capital dotted İ (lower-cased to i plus a
+    loose combining dot) and decomposed accents must not cut a word in two."""
+    from pipeline.classify.estimators import StemmedWords
+
+    analyzer = StemmedWords((1, 1))
+    assert analyzer("Café of the Señora in São Paulo") == analyzer("Cafe of the Senora in Sao Paulo")
+    assert analyzer("The İzmir council") == ["the", "izmir", "council"]
+    assert analyzer("re\u0301sume\u0301 of the cafe\u0301") == analyzer("resume of the cafe")
+    assert analyzer("Curly \u2018quotes\u2019 \u2026 and\u00a0spaces") == analyzer("Curly quotes and spaces")
+
+
 def test_a_stemmed_tagger_recognises_unseen_inflections():
     """"refugee" and "sheltered" never occur in training ("refugees", "shelter" do): only stems
     carry them to migration."""
