@@ -59,8 +59,19 @@ ENSEMBLES = {"ens_lr+svm": ("tfidf_lr", "tfidf_svm"), "ens_lr+spacy": ("tfidf_lr
              "ens_words_lr+spacy": ("tfidf_words_lr", "spacy_textcat"),
              # the default recipe (stems, SVM, C = 1) beside each of the two non-TF-IDF families
              "ens_stems_svm@1+minilm": ("tfidf_stems_svm@1", "minilm_lr"),
-             "ens_stems_svm@1+spacy": ("tfidf_stems_svm@1", "spacy_textcat")}
+             "ens_stems_svm@1+spacy": ("tfidf_stems_svm@1", "spacy_textcat"),
+             # stems + SVM (C = 2) blended with the static word vectors distilled from MiniLM: the
+             # last number is the vectors' share of the score (``vector_weight``), 0.5 = the plain mean
+             "ens_stems_svm+vectors@0.2": ("tfidf_stems_svm", "static_vectors_lr", 0.2),
+             "ens_stems_svm+vectors@0.3": ("tfidf_stems_svm", "static_vectors_lr", 0.3),
+             "ens_stems_svm+vectors@0.4": ("tfidf_stems_svm", "static_vectors_lr", 0.4),
+             "ens_stems_svm+vectors@0.5": ("tfidf_stems_svm", "static_vectors_lr", 0.5)}
 NEEDS_TORCH = {"minilm_lr"}
+
+
+def members_of(name: str) -> tuple[str, ...]:
+    """The base candidates an ensemble (or a base candidate itself) is made of."""
+    return tuple(m for m in ENSEMBLES.get(name, (name,)) if isinstance(m, str))
 
 
 TFIDF = ("tfidf_lr", "tfidf_svm", "tfidf_words_lr", "tfidf_words_svm", "tfidf_stems_lr", "tfidf_stems_svm")
@@ -92,7 +103,21 @@ def candidates(train_settings: dict, c_grid=()) -> dict:
                             lambda: SpacyTextcatTagger(cv_folds=1, single_label=True, random_state=seed))
     out["minilm_lr"] = (lambda: EmbeddingTagger(cv_folds=1, random_state=seed),
                         lambda: EmbeddingTagger(cv_folds=1, single_label=True, random_state=seed))
+    out["static_vectors_lr"] = (
+        lambda: EmbeddingTagger(cv_folds=1, random_state=seed, encoder="static"),
+        lambda: EmbeddingTagger(cv_folds=1, single_label=True, random_state=seed, encoder="static"))
     return out
+
+
+def served_settings(name: str, train_settings: dict) -> dict | None:
+    """The training settings a blended stems + vectors ensemble is served with (one
+    ``MultiLabelTagger`` per set holding both views), or None for other candidates."""
+    members = ENSEMBLES.get(name, ())
+    if len(members) != 3 or members[1] != "static_vectors_lr":
+        return None
+    from pipeline.classify.vectors import DEFAULT_TABLE
+
+    return dict(recipe(members[0], train_settings), vector_table=DEFAULT_TABLE, vector_weight=members[2])
 
 
 def timed_scores(model, texts: list[str]) -> tuple[np.ndarray, float]:
@@ -174,12 +199,21 @@ def fold_metrics(result: dict, thresholds: dict, records, test, taxonomy) -> dic
     return metrics
 
 
-def ensemble(results: list[dict]) -> dict:
-    """Mean of the members' scores; times add up."""
-    return {set_name: {"scores": np.mean([np.array(r[set_name]["scores"]) for r in results], axis=0).tolist(),
+def ensemble(results: list[dict], weights=None) -> dict:
+    """Weighted mean of the members' scores (default: equal weights); times add up."""
+    weights = np.full(len(results), 1 / len(results)) if weights is None else np.asarray(weights, dtype=float)
+    return {set_name: {"scores": np.tensordot(weights, np.array([r[set_name]["scores"] for r in results]),
+                                              axes=1).tolist(),
                        "fit_s": sum(r[set_name]["fit_s"] for r in results),
                        "predict_s": sum(r[set_name]["predict_s"] for r in results)}
             for set_name in ("themes", "principles", "pillar")}
+
+
+def ensemble_weights(name: str) -> list[float] | None:
+    members = ENSEMBLES[name]
+    if len(members) == 3:
+        return [1 - members[2], members[2]]
+    return None
 
 
 def speed_check(name: str, factories, texts, records, taxonomy, train_settings: dict, sample: int = 1000) -> float:
@@ -192,8 +226,8 @@ def speed_check(name: str, factories, texts, records, taxonomy, train_settings: 
 
     fit_records = records[:300]
     timed = (texts * (sample // len(texts) + 1))[:sample]
-    if name.startswith("tfidf"):
-        settings_ = dict(recipe(name, train_settings), cv_folds=1)
+    if name.startswith("tfidf") or served_settings(name, train_settings):
+        settings_ = dict(served_settings(name, train_settings) or recipe(name, train_settings), cv_folds=1)
         bundle = fit_bundle(fit_records, taxonomy, settings_)
         bundle.score_texts(timed[:20])
         with threadpool_limits(1):
@@ -238,8 +272,10 @@ def summarise(per_fold: dict[str, list[dict]], min_speed: float, speeds: dict | 
             "practices_per_second": stat([f["practices_per_second"] for f in folds]),
             "folds": len(folds),
         }
-        members = ENSEMBLES.get(name, (name,))
-        if speeds and all(m in speeds for m in members):  # served form, CPU time: overrides the fold timings
+        members = members_of(name)
+        if speeds and name in speeds:   # measured in its served form (a blended bundle)
+            row["practices_per_second"] = {"mean": round(speeds[name]), "sd": 0.0}
+        elif speeds and all(m in speeds for m in members):  # served form, CPU time: overrides the fold timings
             rate = 1 / sum(1 / speeds[m] for m in members)
             row["practices_per_second"] = {"mean": round(rate), "sd": 0.0}
         row["selection_score"] = round(float(np.mean([row[k]["mean"] for k in (
@@ -266,7 +302,8 @@ def unseen_registers(name: str, records: list[dict], taxonomy, train_settings: d
     for family in families:
         held = [r for r in records if r["id"].split("-")[0] == family]
         rest = [r for r in records if r["id"].split("-")[0] != family]
-        report = evaluate_bundle(fit_bundle(rest, taxonomy, recipe(name, train_settings)), held, taxonomy)
+        served = served_settings(name, train_settings) or recipe(name, train_settings)
+        report = evaluate_bundle(fit_bundle(rest, taxonomy, served), held, taxonomy)
         per_family[family] = {"n": len(held), "themes_micro_f1": report["themes"]["micro_f1"],
                               "themes_macro_f1": report["themes"]["macro_f1"],
                               "principles_micro_f1": report["principles"]["micro_f1"],
@@ -378,9 +415,11 @@ def main(argv=None) -> None:
             continue
         by_candidate.setdefault(name, {})[int(k)] = value
     by_candidate = {n: r for n, r in by_candidate.items() if len(r) == len(splits)}
-    for name, members in ENSEMBLES.items():
+    for name in ENSEMBLES:
+        members = members_of(name)
         if all(m in by_candidate for m in members):
-            by_candidate[name] = {k: ensemble([by_candidate[m][k] for m in members]) for k in range(len(splits))}
+            by_candidate[name] = {k: ensemble([by_candidate[m][k] for m in members], ensemble_weights(name))
+                                  for k in range(len(splits))}
     per_fold: dict[str, list[dict]] = {}
     for name, results in by_candidate.items():
         for k, (train, test) in enumerate(splits):
@@ -397,9 +436,17 @@ def main(argv=None) -> None:
             raw[key] = speed_check(name, factories, texts, records, taxonomy, config["train"])
             raw_file.write_text(json.dumps(raw))
         speeds[name] = raw[key]
+    for name in ENSEMBLES:   # blends served as one bundle are timed as such
+        if name in by_candidate and served_settings(name, config["train"]):
+            key = f"speed/{name}"
+            if key not in raw:
+                log.info("speed of %s", name)
+                raw[key] = speed_check(name, None, texts, records, taxonomy, config["train"])
+                raw_file.write_text(json.dumps(raw))
+            speeds[name] = raw[key]
     summary = summarise(per_fold, args.min_speed, speeds)
     eligible = [n for n, row in sorted(summary["table"].items(), key=lambda kv: -kv[1]["selection_score"])
-                if row["eligible"] and n.startswith("tfidf")]
+                if row["eligible"] and (n.startswith("tfidf") or served_settings(n, config["train"]))]
     unseen = {}
     for name in (args.unseen if args.unseen is not None else eligible[:3]):
         key = f"unseen/{name}"

@@ -39,6 +39,9 @@ def estimator_params(train_settings: dict) -> dict:
         "random_state": train_settings["seed"],
         "classifier": train_settings.get("classifier", "logreg"),
         "stem": bool(train_settings.get("stem", False)),
+        "vector_table": train_settings.get("vector_table"),
+        "vector_weight": float(train_settings.get("vector_weight", 0.0)),
+        "vector_C": float(train_settings.get("vector_C", 4.0)),
     }
 
 
@@ -52,6 +55,7 @@ def fit_bundle(records: list[dict], taxonomy, train_settings: dict) -> TaggerBun
         labels = list(taxonomy[name].labels)
         estimators[name] = MultiLabelTagger(**params).fit(texts, indicator(records, name, labels), classes=labels)
         params["features"] = estimators["themes"].features_
+        params["vectors"] = estimators["themes"].vectors_
     pillar_labels = set(taxonomy["pillar"].labels)
     with_pillar = [r for r in records if r.get("pillar") in pillar_labels]
     estimators["pillar"] = SingleLabelTagger(**params).fit(
@@ -74,6 +78,7 @@ def train(practices_file: str | Path = PRACTICES_FILE, labels_file: str | Path =
     check_corpus_labels(train_records, taxonomy, settings["corpus"]["min_label_examples"])
     log.info("training on %d practices, testing on %d", len(train_records), len(test_records))
     bundle = fit_bundle(train_records, taxonomy, train_settings)
+    vectors = getattr(bundle.estimators["themes"], "vectors_", None)
     corpus_hash = file_hash(practices_file, labels_file)
     settings_hash = hashlib.sha256(json.dumps(train_settings, sort_keys=True).encode()).hexdigest()
     version = version or f"tagger-{corpus_hash[:8]}-{settings_hash[:6]}"
@@ -87,6 +92,7 @@ def train(practices_file: str | Path = PRACTICES_FILE, labels_file: str | Path =
         "n_test": len(test_records),
         "n_curated": sum(str(r.get("source", "")).startswith("curated:") for r in train_records),
         "train_settings": train_settings,
+        "word_vectors": vectors.table_card_ if vectors is not None else None,  # the table folded into the model
         "thresholds": {name: dict(zip(map(str, est.classes_), map(float, est.thresholds_)))
                        for name, est in bundle.estimators.items() if hasattr(est, "thresholds_")},
         "metrics": {"heldout": evaluate_bundle(bundle, test_records, taxonomy) if test_records else {}},

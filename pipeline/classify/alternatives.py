@@ -149,24 +149,46 @@ def embed(texts: list[str], cache: bool = True) -> np.ndarray:
 
 
 class EmbeddingTagger(_OutOfFoldTagger):
-    """MiniLM sentence embeddings under a sigmoid-calibrated logistic regression."""
+    """Sentence embeddings under a sigmoid-calibrated logistic regression.
+
+    ``encoder="minilm"``: MiniLM itself (PyTorch). ``encoder="static"``: the
+    static word vectors distilled from it (:mod:`.vectors`, table
+    ``vector_table``) over the stemmed TF-IDF of the default recipe, numpy
+    only; the blended taggers use the same view through
+    ``MultiLabelTagger(vector_table=...)``."""
 
     def __init__(self, C=4.0, cv_folds=3, threshold_grid=DEFAULT_THRESHOLDS, random_state=13,
-                 single_label=False, cache=True):
+                 single_label=False, cache=True, encoder="minilm", vector_table=None):
         self.C = C
         self.cv_folds = cv_folds
         self.threshold_grid = threshold_grid
         self.random_state = random_state
         self.single_label = single_label
         self.cache = cache
+        self.encoder = encoder
+        self.vector_table = vector_table
+
+    def _encoder(self, X):
+        if self.encoder == "minilm":
+            return lambda texts: embed(texts, self.cache)
+        if self.encoder != "static":
+            raise ValueError(f"unknown encoder {self.encoder!r}: use 'minilm' or 'static'")
+        from ..models import featurise
+        from .estimators import text_features
+        from .vectors import DEFAULT_TABLE, FeatureVectors
+
+        featuriser = text_features(char_ngrams=None, max_word_features=30000, stem=True).fit(X)
+        vectors = FeatureVectors(self.vector_table or DEFAULT_TABLE).fit(featuriser)
+        return lambda texts: vectors.transform(featurise(featuriser, list(texts)))
 
     def _fit_scorer(self, X, Y):
-        features = embed(X, self.cache)
+        encode = self._encoder(X)
+        features = encode(X)
         base = LogisticRegression(C=self.C, class_weight="balanced", max_iter=3000)
         if self.single_label:
             y = Y.argmax(axis=1)
             model = CalibratedClassifierCV(base, method="sigmoid", cv=3, ensemble=False).fit(features, y)
-            return lambda texts: model.predict_proba(embed(texts, self.cache))
+            return lambda texts: model.predict_proba(encode(texts))
         models = []
         for j in range(Y.shape[1]):
             if Y[:, j].min() == Y[:, j].max():
@@ -176,7 +198,7 @@ class EmbeddingTagger(_OutOfFoldTagger):
                               .fit(features, Y[:, j]))
 
         def score(texts):
-            vectors = embed(texts, self.cache)
+            vectors = encode(texts)
             return np.column_stack([np.full(len(texts), m) if isinstance(m, float)
                                     else m.predict_proba(vectors)[:, 1] for m in models])
         return score

@@ -170,7 +170,7 @@ class _TaggerBase(BaseEstimator, ClassifierMixin):
     def __init__(self, word_ngrams=(1, 2), char_ngrams=(2, 5), max_word_features=20000,
                  max_char_features=20000, min_df=2, C=8.0, cv_folds=5,
                  threshold_grid=DEFAULT_THRESHOLDS, random_state=13, classifier="logreg", features=None,
-                 stem=False):
+                 stem=False, vector_table=None, vector_weight=0.3, vector_C=4.0, vectors=None):
         self.word_ngrams = word_ngrams
         self.char_ngrams = char_ngrams
         self.max_word_features = max_word_features
@@ -183,6 +183,10 @@ class _TaggerBase(BaseEstimator, ClassifierMixin):
         self.classifier = classifier
         self.features = features
         self.stem = stem
+        self.vector_table = vector_table
+        self.vector_weight = vector_weight
+        self.vector_C = vector_C
+        self.vectors = vectors
 
     def _fit_features(self, X):
         """A fitted featuriser given as ``features`` is shared, not refitted, so
@@ -195,12 +199,40 @@ class _TaggerBase(BaseEstimator, ClassifierMixin):
         return text_features(self.word_ngrams, self.char_ngrams, self.max_word_features,
                              self.max_char_features, self.min_df, self.stem)
 
+    def _fit_vectors(self):
+        """The word-vector view over ``features_`` (``vector_table``), or None without
+        one; a fitted one given as ``vectors`` is shared like ``features``."""
+        if not self.vector_table or not self.vector_weight:
+            return None
+        if self.vectors is not None:
+            return self.vectors
+        from .vectors import FeatureVectors
+
+        return FeatureVectors(self.vector_table).fit(self.features_)
+
     def _calibrated(self, class_weight="balanced") -> CalibratedClassifierCV:
         base = linear_classifier(self.classifier, self.C, class_weight)
         return CalibratedClassifierCV(base, method="sigmoid", cv=3, ensemble=False)
 
+    def _calibrated_vectors(self, cv=3) -> CalibratedClassifierCV:
+        """Logistic regression on the dense word-vector view (an SVM's margins on a
+        few hundred dense dimensions calibrate worse)."""
+        base = LogisticRegression(C=self.vector_C, class_weight="balanced", max_iter=3000)
+        return CalibratedClassifierCV(base, method="sigmoid", cv=cv, ensemble=False)
+
     def _transform(self, X):
         return featurise(self.features_, list(X))
+
+    def _vector_view(self, features):
+        """The texts' word vectors, read off their TF-IDF matrix (None without the view)."""
+        vectors = getattr(self, "vectors_", None)
+        return None if vectors is None else vectors.transform(features)
+
+    def _blend(self, text_scores, vector_scores):
+        """Text-view scores, mixed with the vector view's by ``vector_weight`` when there is one."""
+        if vector_scores is None:
+            return text_scores
+        return (1.0 - self.vector_weight) * text_scores + self.vector_weight * vector_scores
 
     def predict_proba(self, X):
         return self.predict_proba_features(self._transform(X))
@@ -216,53 +248,79 @@ class MultiLabelTagger(_TaggerBase):
     def fit(self, X, Y, classes=None):
         Y = np.asarray(Y, dtype=int)
         self.classes_ = np.asarray(classes if classes is not None else range(Y.shape[1]))
+        X = list(X)
         self.features_ = self._fit_features(X)
+        self.vectors_ = self._fit_vectors()
         features = self._transform(X)
-        self.estimators_ = []
-        out_of_fold = np.zeros(Y.shape, dtype=float)
+        views = [(features, self._calibrated)]
+        if self.vectors_ is not None:
+            views.append((self._vector_view(features), self._calibrated_vectors))
         tune = self.cv_folds and self.cv_folds > 1  # cv_folds=1: leave thresholds at 0.5 (tuned elsewhere)
-        folds = KFold(self.cv_folds, shuffle=True, random_state=self.random_state) if tune else None
+        folds = list(KFold(self.cv_folds, shuffle=True, random_state=self.random_state).split(X)) if tune else []
+        fitted, out_of_fold = [], []
+        for features, make in views:   # each view: one calibrated model per label, and its out-of-fold scores
+            models, oof = self._fit_view(features, Y, make, folds)
+            fitted.append(models)
+            out_of_fold.append(oof)
+        self.estimators_ = fitted[0]
+        self.vector_estimators_ = fitted[1] if len(fitted) > 1 else None
+        blended = self._blend(out_of_fold[0], out_of_fold[1] if len(out_of_fold) > 1 else None)
+        self.thresholds_ = np.array([self._best_threshold(Y[:, j], blended[:, j]) if tune else 0.5
+                                     for j in range(Y.shape[1])])
+        self.oof_scores_ = blended if tune else None
+        return self
+
+    @staticmethod
+    def _fit_view(features, Y, make, folds):
+        models, out_of_fold = [], np.zeros(Y.shape, dtype=float)
         for j in range(Y.shape[1]):
             y = Y[:, j]
             if not _learnable(y):  # a label with (almost) no examples, or only examples, cannot be learned
-                self.estimators_.append(float(round(y.mean())))
+                models.append(float(round(y.mean())))
                 out_of_fold[:, j] = round(y.mean())
                 continue
-            for train, test in (folds.split(features) if tune else ()):
+            for train, test in folds:
                 if not _learnable(y[train]):
                     out_of_fold[test, j] = round(y[train].mean())
                     continue
-                model = self._calibrated().fit(features[train], y[train])
+                model = make().fit(features[train], y[train])
                 out_of_fold[test, j] = model.predict_proba(features[test])[:, 1]
-            self.estimators_.append(_shrink(self._calibrated().fit(features, y)))
-        self.thresholds_ = np.array([self._best_threshold(Y[:, j], out_of_fold[:, j]) if tune else 0.5
-                                     for j in range(Y.shape[1])])
-        self.oof_scores_ = out_of_fold if tune else None
-        return self
+            models.append(_shrink(make().fit(features, y)))
+        return models, out_of_fold
 
     def _best_threshold(self, y, scores) -> float:
         return best_threshold(y, scores, self.threshold_grid)
 
-    def _linear(self):
+    @staticmethod
+    def _linear_form(estimators):
         """All labels' calibrated linear models as one weight matrix: the score
         is ``expit(-(a * (X @ W.T + b) + c))`` per label, exactly what each
-        ``CalibratedClassifierCV`` computes, in one sparse product instead of
-        one call per label. Built on first use and not pickled."""
+        ``CalibratedClassifierCV`` computes, in one product instead of one call
+        per label."""
+        n_features = next((np.ravel(e.calibrated_classifiers_[0].estimator.coef_).size
+                           for e in estimators if not isinstance(e, float)), 0)
+        L = len(estimators)
+        W = np.zeros((n_features, L), dtype=np.float32)
+        intercept, a, c, fixed = np.zeros(L), np.zeros(L), np.zeros(L), np.full(L, np.nan)
+        for j, est in enumerate(estimators):
+            if isinstance(est, float):
+                fixed[j] = est
+                continue
+            calibrated = est.calibrated_classifiers_[0]
+            W[:, j] = np.ravel(calibrated.estimator.coef_)
+            intercept[j] = np.ravel(calibrated.estimator.intercept_)[0]
+            a[j], c[j] = calibrated.calibrators[0].a_, calibrated.calibrators[0].b_
+        return W, intercept, a, c, fixed
+
+    def _linear(self):
+        """The linear forms of the text view and (if any) the vector view; built
+        on first use and not pickled."""
         fast = self.__dict__.get("_linear_cache")
         if fast is None:
-            n_features = len(self.features_.get_feature_names_out())
-            L = len(self.estimators_)
-            W = np.zeros((n_features, L), dtype=np.float32)
-            intercept, a, c, fixed = np.zeros(L), np.zeros(L), np.zeros(L), np.full(L, np.nan)
-            for j, est in enumerate(self.estimators_):
-                if isinstance(est, float):
-                    fixed[j] = est
-                    continue
-                calibrated = est.calibrated_classifiers_[0]
-                W[:, j] = np.ravel(calibrated.estimator.coef_)
-                intercept[j] = np.ravel(calibrated.estimator.intercept_)[0]
-                a[j], c[j] = calibrated.calibrators[0].a_, calibrated.calibrators[0].b_
-            fast = self.__dict__["_linear_cache"] = (W, intercept, a, c, fixed)
+            vector_estimators = getattr(self, "vector_estimators_", None)
+            fast = self.__dict__["_linear_cache"] = (
+                self._linear_form(self.estimators_),
+                self._linear_form(vector_estimators) if vector_estimators is not None else None)
         return fast
 
     def __getstate__(self):
@@ -270,13 +328,21 @@ class MultiLabelTagger(_TaggerBase):
         state.pop("_linear_cache", None)
         return state
 
-    def predict_proba_features(self, features):
-        W, intercept, a, c, fixed = self._linear()
+    @staticmethod
+    def _scores(form, features):
+        W, intercept, a, c, fixed = form
         margin = np.asarray(features @ W, dtype=np.float64) + intercept
         proba = expit(-(a * margin + c))
         known = ~np.isnan(fixed)
         proba[:, known] = fixed[known]
         return proba
+
+    def predict_proba_features(self, features):
+        text_form, vector_form = self._linear()
+        proba = self._scores(text_form, features)
+        if vector_form is None:
+            return proba
+        return self._blend(proba, self._scores(vector_form, self._vector_view(features)))
 
     def predict(self, X):
         return (self.predict_proba(X) >= self.thresholds_).astype(int)
@@ -289,23 +355,33 @@ class SingleLabelTagger(_TaggerBase):
     def __init__(self, word_ngrams=(1, 2), char_ngrams=(2, 5), max_word_features=20000,
                  max_char_features=20000, min_df=2, C=8.0, cv_folds=5,
                  threshold_grid=DEFAULT_THRESHOLDS, random_state=13, classifier="logreg", features=None,
-                 stem=False, min_score=0.0):
+                 stem=False, vector_table=None, vector_weight=0.3, vector_C=4.0, vectors=None, min_score=0.0):
         super().__init__(word_ngrams, char_ngrams, max_word_features, max_char_features, min_df, C,
-                         cv_folds, threshold_grid, random_state, classifier, features, stem)
+                         cv_folds, threshold_grid, random_state, classifier, features, stem,
+                         vector_table, vector_weight, vector_C, vectors)
         self.min_score = min_score
 
     def fit(self, X, y):
         y = np.asarray(y)
         self.features_ = self._fit_features(X)
+        self.vectors_ = self._fit_vectors()
+        features = self._transform(X)
         base = linear_classifier(self.classifier, self.C, multinomial=True)
         cv = StratifiedKFold(3, shuffle=True, random_state=self.random_state)
         self.model_ = _shrink(CalibratedClassifierCV(base, method="sigmoid", cv=cv, ensemble=False)
-                              .fit(self._transform(X), y))
+                              .fit(features, y))
+        self.vector_model_ = None
+        if self.vectors_ is not None:
+            self.vector_model_ = _shrink(self._calibrated_vectors(cv=cv).fit(self._vector_view(features), y))
         self.classes_ = self.model_.classes_
         return self
 
     def predict_proba_features(self, features):
-        return self.model_.predict_proba(features)
+        proba = self.model_.predict_proba(features)
+        model = getattr(self, "vector_model_", None)
+        if model is None:
+            return proba
+        return self._blend(proba, model.predict_proba(self._vector_view(features)))
 
     def predict(self, X):
         proba = self.predict_proba(X)

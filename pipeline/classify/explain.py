@@ -4,7 +4,9 @@ For the linear TF-IDF taggers a label's score is a sigmoid of
 ``coef · tfidf(text)``, so each feature's share is its coefficient times its
 TF-IDF value in this text. The terms reported are the word n-grams with the
 largest positive shares (character n-grams count towards the score but are
-not readable on their own). The sentence reported is the one the same model
+not readable on their own). A tagger that blends in word vectors credits each
+term with its part in both views (see :func:`_coefficients`), so a word the
+corpus rarely used can still be named when its meaning drove the score. The sentence reported is the one the same model
 scores highest for the label when it reads each sentence alone.
 """
 from __future__ import annotations
@@ -25,17 +27,44 @@ def sentences(text: str, min_chars: int = 12) -> list[str]:
     return [p for p in parts if len(p) >= min_chars] or [" ".join(text.split())]
 
 
-def _coefficients(estimator, column: int) -> np.ndarray | None:
-    """The linear model's coefficients behind one label's score, if linear."""
-    if hasattr(estimator, "estimators_"):  # MultiLabelTagger: one calibrated model per label
-        model = estimator.estimators_[column]
-        if isinstance(model, float):
-            return None
-        return np.ravel(model.calibrated_classifiers_[0].estimator.coef_)
-    if hasattr(estimator, "model_"):  # SingleLabelTagger: one multi-class model
-        coef = estimator.model_.calibrated_classifiers_[0].estimator.coef_
-        return coef[column] if coef.shape[0] > 1 else (coef[0] if column == 1 else -coef[0])
-    return None
+def _column_coef(model, column: int | None) -> tuple[np.ndarray, float] | None:
+    """(coefficients, calibration slope) of one calibrated linear model; ``column``
+    picks a class of a multi-class one."""
+    if model is None or isinstance(model, float):
+        return None
+    calibrated = model.calibrated_classifiers_[0]
+    coef = calibrated.estimator.coef_
+    if column is None:
+        return np.ravel(coef), -float(calibrated.calibrators[0].a_)
+    coef = coef[column] if coef.shape[0] > 1 else (coef[0] if column == 1 else -coef[0])
+    calibrator = calibrated.calibrators[min(column, len(calibrated.calibrators) - 1)]
+    return np.ravel(coef), -float(calibrator.a_)
+
+
+def _coefficients(estimator, column: int, row=None) -> np.ndarray | None:
+    """The per-feature coefficients behind one label's score, if linear.
+
+    With a word-vector view the score blends two calibrated models; the vector
+    model is linear in the TF-IDF row too once the text's vector length is fixed
+    (``row``), so each view's coefficients are brought to the TF-IDF columns,
+    scaled by its calibration slope and blend weight, and added: a term's share
+    is then its part of the blended score's log-odds, whichever view it acts through."""
+    multi = hasattr(estimator, "estimators_")
+    text = _column_coef(estimator.estimators_[column] if multi else getattr(estimator, "model_", None),
+                        None if multi else column)
+    if text is None:
+        return None
+    vectors = getattr(estimator, "vectors_", None)
+    vector_model = (estimator.vector_estimators_[column] if multi else estimator.vector_model_) \
+        if vectors is not None else None
+    vector = _column_coef(vector_model, None if multi else column)
+    if vector is None or row is None:
+        return text[0]
+    dense = vectors._dense()
+    norm = float(np.linalg.norm(np.asarray(row @ dense)))
+    through_vectors = dense @ vector[0] / norm if norm else np.zeros(dense.shape[0])
+    weight = estimator.vector_weight
+    return (1 - weight) * text[1] * text[0] + weight * vector[1] * through_vectors
 
 
 def _feature_names(estimator) -> np.ndarray | None:
@@ -73,7 +102,7 @@ def explain(model: TaggerBundle, text: str, chosen: dict[str, list[str]], top_te
         for label in labels:
             j = classes.index(label)
             entry: dict = {}
-            coef = _coefficients(estimator, j)
+            coef = _coefficients(estimator, j, row)
             if coef is not None and row is not None:
                 idx, values = row.indices, row.data
                 shares = values * coef[idx]
