@@ -42,6 +42,7 @@ from ..errors import ModelError
 log = logging.getLogger(__name__)
 
 VECTORS_DIR = MODELS_DIR / "vectors"
+SHIPPED_VECTORS_DIR = Path(__file__).resolve().parents[2] / "models" / "vectors"
 TABLE_FILE = "vectors.npz"
 CARD_FILE = "card.json"
 DEFAULT_TABLE = "minilm-l6-static-128"
@@ -61,7 +62,11 @@ def _sha256(path: Path) -> str:
 def table_folder(table: str | Path) -> Path:
     """A table name under ``models/vectors/`` or a path to a table folder."""
     path = Path(table)
-    return path if path.is_dir() else VECTORS_DIR / str(table)
+    if path.is_dir():
+        return path
+    configured = VECTORS_DIR / str(table)
+    shipped = SHIPPED_VECTORS_DIR / str(table)   # a models dir of the user's own still finds the shipped table
+    return configured if configured.is_dir() or not shipped.is_dir() else shipped
 
 
 def load_table(table: str | Path = DEFAULT_TABLE) -> tuple[list[str], np.ndarray, dict]:
