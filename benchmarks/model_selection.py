@@ -427,7 +427,9 @@ def main(argv=None) -> None:
                                                  params["threshold_grid"])
             per_fold.setdefault(name, []).append(fold_metrics(results[k], thresholds, records, test, taxonomy))
     speeds = {}
-    for name, factories in candidates(config["train"], args.c_grid).items():
+    timed = dict(candidates(config["train"], args.c_grid))
+    timed.update({n: None for n in ENSEMBLES if served_settings(n, config["train"])})  # blends served as one bundle
+    for name, factories in timed.items():
         if name not in by_candidate:
             continue
         key = f"speed/{name}"
@@ -436,14 +438,6 @@ def main(argv=None) -> None:
             raw[key] = speed_check(name, factories, texts, records, taxonomy, config["train"])
             raw_file.write_text(json.dumps(raw))
         speeds[name] = raw[key]
-    for name in ENSEMBLES:   # blends served as one bundle are timed as such
-        if name in by_candidate and served_settings(name, config["train"]):
-            key = f"speed/{name}"
-            if key not in raw:
-                log.info("speed of %s", name)
-                raw[key] = speed_check(name, None, texts, records, taxonomy, config["train"])
-                raw_file.write_text(json.dumps(raw))
-            speeds[name] = raw[key]
     summary = summarise(per_fold, args.min_speed, speeds)
     eligible = [n for n, row in sorted(summary["table"].items(), key=lambda kv: -kv[1]["selection_score"])
                 if row["eligible"] and (n.startswith("tfidf") or served_settings(n, config["train"]))]

