@@ -25,7 +25,7 @@ from pipeline.corpus import assign_splits, load_taxonomy, near_duplicates  # noq
 from pipeline.records import write_jsonl  # noqa: E402
 
 FIELDS = ("id", "style", "title", "city", "country", "population", "text", "parts",
-          "themes", "principles", "pillar", "hard_case", "source", "split", "writer_labels", "relabelled", "curation")
+          "themes", "principles", "pillar", "hard_case", "source", "split", "writer_labels", "relabelled", "passes", "curation")
 LABEL_FIELDS = ("themes", "principles", "pillar")
 
 

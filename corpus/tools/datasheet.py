@@ -66,6 +66,30 @@ def relabel_lines(practices: list[dict]) -> list[str]:
     return lines
 
 
+def vote_lines(practices: list[dict]) -> list[str]:
+    """The third pass (``tools/adjudicate.py``): how far two annotators following the same guide
+    agree, and how many labels the adjudicator settled."""
+    voted = [p for p in practices if p.get("passes")]
+    if not voted:
+        return []
+    lines = [f"Third-pass annotation: {len(voted)} practices labelled again, blind, by a third annotator from "
+             "the same guide; where the second and third pass disagree an adjudicator decided each disputed "
+             "label (`tools/adjudicate.py`). Agreement between the second and third pass, the annotators' own "
+             "noise level:", "",
+             "| label set | agreement | disputed labels | kept by the adjudicator |", "|---|---|---|---|"]
+    for name in ("themes", "principles"):
+        kept = either = disputed = upheld = 0
+        for p in voted:
+            second, third = set(p["passes"]["second"].get(name) or []), set(p["passes"]["third"].get(name) or [])
+            kept, either = kept + len(second & third), either + len(second) + len(third)
+            answers = (p["passes"].get("adjudicated") or {}).get(name) or {}
+            disputed, upheld = disputed + len(answers), upheld + sum(bool(v) for v in answers.values())
+        lines.append(f"| {name} | micro-F1 {2 * kept / max(either, 1):.3f} | {disputed} | {upheld} |")
+    same = sum(p["passes"]["second"].get("pillar") == p["passes"]["third"].get("pillar") for p in voted)
+    lines += [f"| pillar | accuracy {same / len(voted):.3f} | {len(voted) - same} | |", ""]
+    return lines
+
+
 def counts_section() -> str:
     practices = load_practices(PRACTICES_FILE)
     segments = load_practices(SEGMENTS_FILE) if SEGMENTS_FILE.exists() else []
@@ -93,6 +117,7 @@ def counts_section() -> str:
               ""]
     lines += agreement_lines(practices)
     lines += relabel_lines(practices)
+    lines += vote_lines(practices)
     if segments:
         lines += [f"`segments.jsonl` holds **{len(segments)} documents** "
                   f"({sum(d['headed'] for d in segments)} with part headings, "

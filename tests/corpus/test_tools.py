@@ -90,3 +90,32 @@ def test_a_half_done_relabel_pass_is_refused_with_each_gap_named():
     assert "no judgement for r9-002" in problems
     assert "judgement for unknown id x-1" in problems
     assert any("r9-001: effective_institutions_coordination is 'yes'" in p for p in problems)
+
+
+def test_a_third_pass_vote_keeps_agreed_labels_and_follows_the_adjudicator_on_disputes():
+    from adjudicate import answer_problems, apply_vote, questions
+
+    taxonomy = load_taxonomy()
+    records = [dict(GOOD), dict(GOOD, id="r9-002")]
+    third = {"r9-001": {"id": "r9-001", "themes": ["right_to_housing", "health_and_food"],
+                        "principles": ["right_to_the_city"], "pillar": "caring"},
+             "r9-002": {"id": "r9-002", "themes": GOOD["themes"], "principles": GOOD["principles"],
+                        "pillar": "caring"}}
+    asked = questions(records, third)
+    # only the practice the passes disagree on is asked, about exactly the disputed labels
+    assert [(q["id"], q["themes"], q["principles"], q["pillar"]) for q in asked] == [
+        ("r9-001", ["health_and_food", "social_inclusion"], [], [])]
+    answers = {"r9-001": {"id": "r9-001", "themes": {"social_inclusion": True, "health_and_food": False},
+                          "principles": {}}}
+    assert answer_problems(asked, answers) == []
+    assert "themes answers" in " ".join(answer_problems(asked, {"r9-001": {"themes": {"social_inclusion": True},
+                                                                           "principles": {}}}))
+    assert "no answer for r9-001" in answer_problems(asked, {})
+    apply_vote(records, third, answers, taxonomy)
+    voted, agreed = records
+    assert voted["themes"] == ["social_inclusion", "right_to_housing"]      # taxonomy order
+    assert voted["passes"]["second"]["themes"] == GOOD["themes"]
+    assert voted["passes"]["third"]["themes"] == ["right_to_housing", "health_and_food"]
+    assert set(agreed["themes"]) == set(GOOD["themes"]) and agreed["passes"]["adjudicated"] is None
+    # applying the vote again reads the second pass from the record's provenance, not its new labels
+    assert questions(records, third)[0]["themes"] == ["health_and_food", "social_inclusion"]
