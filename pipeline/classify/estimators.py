@@ -237,6 +237,11 @@ class _TaggerBase(BaseEstimator, ClassifierMixin):
     def predict_proba(self, X):
         return self.predict_proba_features(self._transform(X))
 
+    def __getstate__(self):
+        state = dict(self.__dict__)
+        state.pop("_linear_cache", None)   # the fast linear forms are rebuilt from the fitted models
+        return state
+
 
 class MultiLabelTagger(_TaggerBase):
     """Multi-label: one calibrated one-vs-rest logistic regression per label.
@@ -323,11 +328,6 @@ class MultiLabelTagger(_TaggerBase):
                 self._linear_form(vector_estimators) if vector_estimators is not None else None)
         return fast
 
-    def __getstate__(self):
-        state = dict(self.__dict__)
-        state.pop("_linear_cache", None)
-        return state
-
     @staticmethod
     def _scores(form, features):
         W, intercept, a, c, fixed = form
@@ -376,12 +376,54 @@ class SingleLabelTagger(_TaggerBase):
         self.classes_ = self.model_.classes_
         return self
 
+    @staticmethod
+    def _multiclass_form(model):
+        """A calibrated multiclass linear model as arrays: per class the score
+        ``expit(-(a * (X @ W + b) + c))``, normalised over the classes, which is
+        what ``CalibratedClassifierCV.predict_proba`` computes, without the
+        input checks that cost more than the arithmetic on a ten-practice
+        document. None where that shortcut does not hold (two classes, or
+        another calibration), and the model itself is called."""
+        if model is None or len(model.calibrated_classifiers_) != 1:
+            return None
+        calibrated = model.calibrated_classifiers_[0]
+        coef = getattr(calibrated.estimator, "coef_", None)
+        n_classes = len(calibrated.classes)
+        if calibrated.method != "sigmoid" or n_classes <= 2 or coef is None or coef.shape[0] != n_classes:
+            return None
+        positions = np.searchsorted(calibrated.classes, calibrated.estimator.classes_)
+        a = np.array([calibrator.a_ for calibrator in calibrated.calibrators])
+        c = np.array([calibrator.b_ for calibrator in calibrated.calibrators])
+        return np.asarray(coef, dtype=np.float64).T, np.ravel(calibrated.estimator.intercept_), a, c, positions
+
+    @staticmethod
+    def _multiclass_scores(form, model, features):
+        if form is None:
+            return model.predict_proba(features)
+        W, intercept, a, c, positions = form
+        margin = np.asarray(features @ W, dtype=np.float64) + intercept
+        proba = np.zeros_like(margin)
+        proba[:, positions] = expit(-(a * margin + c))
+        total = proba.sum(axis=1, keepdims=True)
+        proba = np.divide(proba, total, out=np.full_like(proba, 1.0 / proba.shape[1]), where=total != 0)
+        proba[(1.0 < proba) & (proba <= 1.0 + 1e-5)] = 1.0
+        return proba
+
+    def _linear(self):
+        """Fast forms of the text and vector models; built on first use and not pickled."""
+        fast = self.__dict__.get("_linear_cache")
+        if fast is None:
+            fast = self.__dict__["_linear_cache"] = (
+                self._multiclass_form(self.model_), self._multiclass_form(getattr(self, "vector_model_", None)))
+        return fast
+
     def predict_proba_features(self, features):
-        proba = self.model_.predict_proba(features)
+        text_form, vector_form = self._linear()
+        proba = self._multiclass_scores(text_form, self.model_, features)
         model = getattr(self, "vector_model_", None)
         if model is None:
             return proba
-        return self._blend(proba, model.predict_proba(self._vector_view(features)))
+        return self._blend(proba, self._multiclass_scores(vector_form, model, self._vector_view(features)))
 
     def predict(self, X):
         proba = self.predict_proba(X)

@@ -66,6 +66,20 @@ def test_fast_linear_scores_equal_the_calibrated_models():
     assert np.allclose(tagger.predict_proba(TEXTS[:8]), one_by_one)
 
 
+@pytest.mark.parametrize("classifier", ["logreg", "linear_svm"])
+def test_fast_pillar_scores_equal_the_calibrated_multiclass_model(classifier):
+    """Three pillars, the shape the default model serves; a two-class fit keeps sklearn's own path."""
+    labels = (["inclusion"] * 3 + ["recognition"] * 3 + ["caring"] * 2) * 3
+    tagger = SingleLabelTagger(classifier=classifier, **SMALL).fit(TEXTS, labels)
+    features = tagger.features_.transform(TEXTS[:8] + ["Quarterly figures for the car park."])
+    assert tagger._linear()[0] is not None
+    assert np.allclose(tagger.predict_proba_features(features), tagger.model_.predict_proba(features), atol=1e-9)
+    assert np.allclose(tagger.predict_proba_features(features).sum(axis=1), 1.0)
+    two = SingleLabelTagger(classifier=classifier, **SMALL).fit(TEXTS[:8] * 2, (["inclusion"] * 4 + ["caring"] * 4) * 2)
+    assert two._linear()[0] is None
+    assert np.allclose(two.predict_proba(TEXTS[:3]), two.model_.predict_proba(two.features_.transform(TEXTS[:3])))
+
+
 def test_linear_svm_variant_is_calibrated():
     tagger = MultiLabelTagger(classifier="linear_svm", **SMALL).fit(TEXTS, Y, classes=["migration", "participatory_democracy"])
     proba = tagger.predict_proba(["Asylum seekers find a shelter at the reception office."])
