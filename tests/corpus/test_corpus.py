@@ -44,7 +44,11 @@ def test_places_and_styles_are_varied(practices):
     assert sum(w < 90 for w in words) >= 0.15 * len(practices)  # real sources are often short ...
     assert sum(w > 300 for w in words) >= 0.1 * len(practices)  # ... and sometimes long
     theme_counts = Counter(len(p["themes"]) for p in practices)
-    assert sum(theme_counts[k] for k in (1, 2, 3, 4)) >= 0.9 * len(practices)
+    # most practices work in one to four areas; umbrella policies get a theme per listed area, so a
+    # tail has five or more (the gold seeds' Vienna policy has five), but the mean stays where
+    # real collections are (the 27 gold seed practices average 2.85 themes)
+    assert sum(theme_counts[k] for k in (1, 2, 3, 4)) >= 0.85 * len(practices)
+    assert 2.0 <= sum(len(p["themes"]) for p in practices) / len(practices) <= 3.5
 
 
 def test_no_near_duplicates(practices):
