@@ -28,6 +28,7 @@ from the JSON.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import logging
 import os
@@ -67,6 +68,13 @@ ENSEMBLES = {"ens_lr+svm": ("tfidf_lr", "tfidf_svm"), "ens_lr+spacy": ("tfidf_lr
              "ens_stems_svm+vectors@0.4": ("tfidf_stems_svm", "static_vectors_lr", 0.4),
              "ens_stems_svm+vectors@0.5": ("tfidf_stems_svm", "static_vectors_lr", 0.5)}
 NEEDS_TORCH = {"minilm_lr"}
+
+
+def training_fingerprint(records: list[dict], folds: int, repeats: int, seed: int) -> str:
+    """What cached fold results depend on: every training text and label, and the fold plan. A
+    relabelled corpus gets fresh folds instead of scores against labels it no longer has."""
+    payload = [(r.get("id"), training_text(r), r.get("themes"), r.get("principles"), r.get("pillar")) for r in records]
+    return hashlib.sha256(json.dumps([payload, folds, repeats, seed]).encode()).hexdigest()
 
 
 def members_of(name: str) -> tuple[str, ...]:
@@ -396,6 +404,12 @@ def main(argv=None) -> None:
     splits = list(splitter.split(np.zeros(len(records)), label_matrix(records, taxonomy)))
     raw_file = args.output.with_suffix(".raw.json")
     raw = json.loads(raw_file.read_text()) if raw_file.exists() else {}
+    fingerprint = training_fingerprint(records, args.folds, args.repeats, params["random_state"])
+    if raw.get("fingerprint") != fingerprint:
+        if raw:
+            log.warning("%s holds folds of other training data (labels, texts or folds changed): starting afresh",
+                        raw_file)
+        raw = {"fingerprint": fingerprint}
     args.output.parent.mkdir(parents=True, exist_ok=True)
     for name, factories in candidates(config["train"], args.c_grid).items():
         if args.only and name not in args.only:
@@ -410,6 +424,8 @@ def main(argv=None) -> None:
             log.info("%s fold %d done in %.0f s", name, k + 1, sum(raw[key][s]["fit_s"] for s in raw[key]))
     by_candidate: dict[str, dict[int, dict]] = {}
     for key, value in raw.items():
+        if "/" not in key:
+            continue
         name, k = key.split("/")
         if name in ("speed", "unseen"):
             continue
@@ -453,7 +469,7 @@ def main(argv=None) -> None:
             "min_speed": args.min_speed, "finished": time.strftime("%Y-%m-%d", time.gmtime()),
             "not_run": [n for n in candidates(config["train"], args.c_grid) if n not in by_candidate and "@" not in n],
             "minutes": (time.time() - started) / 60, "train_settings": config["train"],
-            "fit_minutes": sum(v[s]["fit_s"] for k, v in raw.items() if not k.startswith(("speed/", "unseen/"))
+            "fit_minutes": sum(v[s]["fit_s"] for k, v in raw.items() if "/" in k and not k.startswith(("speed/", "unseen/"))
                                for s in ("themes", "principles", "pillar")) / 60}
     args.output.with_suffix(".json").write_text(json.dumps(dict(summary, meta=meta, unseen=unseen), indent=2) + "\n")
     args.output.with_suffix(".md").write_text(markdown(summary, meta, unseen))
