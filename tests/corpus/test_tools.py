@@ -119,3 +119,25 @@ def test_a_third_pass_vote_keeps_agreed_labels_and_follows_the_adjudicator_on_di
     assert set(agreed["themes"]) == set(GOOD["themes"]) and agreed["passes"]["adjudicated"] is None
     # applying the vote again reads the second pass from the record's provenance, not its new labels
     assert questions(records, third)[0]["themes"] == ["health_and_food", "social_inclusion"]
+
+
+def test_a_vote_with_unanswered_disputes_writes_nothing(tmp_path):
+    corpus = tmp_path / "practices.jsonl"
+    corpus.write_text("\n".join(json.dumps(dict(GOOD, id=i)) for i in ("r9-001", "r9-002")) + "\n", encoding="utf-8")
+    before = corpus.read_bytes()
+    third = tmp_path / "third.jsonl"
+    third.write_text("\n".join(json.dumps({"id": i, "themes": ["right_to_housing"], "principles": ["right_to_the_city"],
+                                           "pillar": "caring"}) for i in ("r9-001", "r9-002")) + "\n")
+    answers = tmp_path / "answers.jsonl"       # r9-002's dispute (social_inclusion) is left unanswered
+    answers.write_text(json.dumps({"id": "r9-001", "themes": {"social_inclusion": True}, "principles": {}}) + "\n")
+    run = subprocess.run([sys.executable, str(TOOLS / "adjudicate.py"), "apply", str(third), "--answers", str(answers),
+                          "-o", str(corpus)], capture_output=True, text=True)
+    assert run.returncode != 0 and "no answer for r9-002" in run.stderr and "nothing written" in run.stderr
+    assert corpus.read_bytes() == before
+    answers.write_text(answers.read_text() + json.dumps({"id": "r9-002", "themes": {"social_inclusion": False},
+                                                         "principles": {}}) + "\n")
+    run = subprocess.run([sys.executable, str(TOOLS / "adjudicate.py"), "apply", str(third), "--answers", str(answers),
+                          "-o", str(corpus)], capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    voted = [json.loads(line) for line in corpus.read_text().splitlines()]
+    assert [r["themes"] for r in voted] == [["social_inclusion", "right_to_housing"], ["right_to_housing"]]
