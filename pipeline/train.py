@@ -58,7 +58,7 @@ def fit_bundle(records: list[dict], taxonomy, train_settings: dict) -> TaggerBun
         params["vectors"] = estimators["themes"].vectors_
     pillar_labels = set(taxonomy["pillar"].labels)
     with_pillar = [r for r in records if r.get("pillar") in pillar_labels]
-    estimators["pillar"] = SingleLabelTagger(**params).fit(
+    estimators["pillar"] = SingleLabelTagger(**params, sharpen_blend=bool(train_settings.get("sharpen_blend"))).fit(
         [training_text(r) for r in with_pillar], np.array([r["pillar"] for r in with_pillar]))
     return TaggerBundle(estimators)
 

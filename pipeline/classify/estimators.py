@@ -13,8 +13,8 @@ from __future__ import annotations
 import re
 
 import numpy as np
-from scipy.special import expit
-from sklearn.base import BaseEstimator, ClassifierMixin
+from scipy.special import expit, logsumexp
+from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.feature_extraction.text import TfidfVectorizer, strip_accents_unicode
 from sklearn.linear_model import LogisticRegression
@@ -103,6 +103,13 @@ class StemmedWords:
 
     def __setstate__(self, state):
         self.__dict__.update(state)
+
+
+def _proba_over(model, features, classes) -> np.ndarray:
+    """``model.predict_proba`` laid out over ``classes`` (a fold may lack a rare class)."""
+    proba = np.zeros((features.shape[0], len(classes)))
+    proba[:, np.searchsorted(classes, model.classes_)] = model.predict_proba(features)
+    return proba
 
 
 def _learnable(y) -> bool:
@@ -355,11 +362,13 @@ class SingleLabelTagger(_TaggerBase):
     def __init__(self, word_ngrams=(1, 2), char_ngrams=(2, 5), max_word_features=20000,
                  max_char_features=20000, min_df=2, C=8.0, cv_folds=5,
                  threshold_grid=DEFAULT_THRESHOLDS, random_state=13, classifier="logreg", features=None,
-                 stem=False, vector_table=None, vector_weight=0.3, vector_C=4.0, vectors=None, min_score=0.0):
+                 stem=False, vector_table=None, vector_weight=0.3, vector_C=4.0, vectors=None, min_score=0.0,
+                 sharpen_blend=False):
         super().__init__(word_ngrams, char_ngrams, max_word_features, max_char_features, min_df, C,
                          cv_folds, threshold_grid, random_state, classifier, features, stem,
                          vector_table, vector_weight, vector_C, vectors)
         self.min_score = min_score
+        self.sharpen_blend = sharpen_blend
 
     def fit(self, X, y):
         y = np.asarray(y)
@@ -374,7 +383,39 @@ class SingleLabelTagger(_TaggerBase):
         if self.vectors_ is not None:
             self.vector_model_ = _shrink(self._calibrated_vectors(cv=cv).fit(self._vector_view(features), y))
         self.classes_ = self.model_.classes_
+        self.blend_power_ = self._fit_blend_power(features, y, base, cv) if self.sharpen_blend else 1.0
         return self
+
+    def _fit_blend_power(self, features, y, base, cv) -> float:
+        """A mean of two calibrated distributions is less confident than either (cross-validated
+        pillar ECE 0.047 for the 0.2 blend against 0.033 for the text model alone), so the
+        blend is sharpened: ``p ** a``, renormalised, with ``a`` fitted by log-loss on
+        out-of-fold blended scores. One parameter, and the top class never changes."""
+        if self.vector_model_ is None:
+            return 1.0
+        vector_view = self._vector_view(features)
+        blended, truth = np.zeros((len(y), len(self.classes_))), np.searchsorted(self.classes_, y)
+        for train, test in cv.split(features, y):
+            text = CalibratedClassifierCV(clone(base), method="sigmoid", cv=3, ensemble=False).fit(features[train], y[train])
+            vector = self._calibrated_vectors().fit(vector_view[train], y[train])
+            blended[test] = self._blend(_proba_over(text, features[test], self.classes_),
+                                        _proba_over(vector, vector_view[test], self.classes_))
+        from scipy.optimize import minimize_scalar
+
+        picked = np.clip(blended[np.arange(len(y)), truth], 1e-12, 1.0)
+        logs = np.log(np.clip(blended, 1e-12, 1.0))
+
+        def log_loss(power):
+            return float(-np.mean(power * np.log(picked) - logsumexp(power * logs, axis=1)))
+
+        return float(minimize_scalar(log_loss, bounds=(0.25, 6.0), method="bounded").x)
+
+    @staticmethod
+    def _sharpen(proba, power):
+        if power == 1.0:
+            return proba
+        powered = np.clip(proba, 1e-12, 1.0) ** power
+        return powered / powered.sum(axis=1, keepdims=True)
 
     @staticmethod
     def _multiclass_form(model):
@@ -423,7 +464,8 @@ class SingleLabelTagger(_TaggerBase):
         model = getattr(self, "vector_model_", None)
         if model is None:
             return proba
-        return self._blend(proba, self._multiclass_scores(vector_form, model, self._vector_view(features)))
+        blended = self._blend(proba, self._multiclass_scores(vector_form, model, self._vector_view(features)))
+        return self._sharpen(blended, getattr(self, "blend_power_", 1.0))
 
     def predict(self, X):
         proba = self.predict_proba(X)

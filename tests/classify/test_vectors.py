@@ -96,6 +96,23 @@ def test_a_single_label_tagger_shares_the_vectors_and_blends_too():
     assert proba.shape == (1, 2) and np.isclose(proba.sum(), 1.0)
 
 
+def test_a_sharpened_blend_keeps_the_top_pillar_and_is_fitted_out_of_fold():
+    themes = MultiLabelTagger(vector_table=DEFAULT_TABLE, vector_weight=0.3, **SMALL).fit(TEXTS, Y, classes=CLASSES)
+    labels = (["inclusion"] * 3 + ["recognition"] * 3 + ["caring"] * 2) * 3
+    shared = dict(features=themes.features_, vectors=themes.vectors_, vector_table=DEFAULT_TABLE, vector_weight=0.3,
+                  **SMALL)
+    plain = SingleLabelTagger(**shared).fit(TEXTS, labels)
+    sharp = SingleLabelTagger(sharpen_blend=True, **shared).fit(TEXTS, labels)
+    assert plain.blend_power_ == 1.0 and 0.25 <= sharp.blend_power_ <= 6.0 and sharp.blend_power_ != 1.0
+    probe = TEXTS[:8] + ["Quarterly figures for the municipal car park were published."]
+    before, after = plain.predict_proba(probe), sharp.predict_proba(probe)
+    assert (before.argmax(axis=1) == after.argmax(axis=1)).all()      # the same pillar, a different confidence
+    assert np.allclose(after.sum(axis=1), 1.0)
+    expected = before ** sharp.blend_power_
+    assert np.allclose(after, expected / expected.sum(axis=1, keepdims=True))
+    assert SingleLabelTagger(sharpen_blend=True).get_params()["sharpen_blend"] is True
+
+
 def test_vocabulary_adds_corpus_words_minilm_has_no_whole_piece_for():
     words = vocabulary({"city": 1, "##ing": 2, "a": 3, "shelter": 4, "42": 5},
                        ["The barrio council met; the barrio voted.", "One ayuntamiento."], min_count=2)
