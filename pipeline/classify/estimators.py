@@ -105,6 +105,29 @@ class StemmedWords:
         self.__dict__.update(state)
 
 
+def sharpening_power(proba, truth) -> float:
+    """The power ``a`` for which ``proba ** a`` (renormalised per row) has the least log-loss
+    against class indices ``truth``; fitted on out-of-fold scores, so it corrects how
+    confident a blend is without learning the training texts."""
+    from scipy.optimize import minimize_scalar
+
+    logs = np.log(np.clip(np.asarray(proba, dtype=float), 1e-12, 1.0))
+    picked = logs[np.arange(len(truth)), truth]
+
+    def log_loss(power):
+        return float(-np.mean(power * picked - logsumexp(power * logs, axis=1)))
+
+    return float(minimize_scalar(log_loss, bounds=(0.25, 6.0), method="bounded").x)
+
+
+def sharpen(proba, power: float):
+    """``proba ** power``, renormalised per row: the top class never changes."""
+    if power == 1.0:
+        return proba
+    powered = np.clip(proba, 1e-12, 1.0) ** power
+    return powered / powered.sum(axis=1, keepdims=True)
+
+
 def _proba_over(model, features, classes) -> np.ndarray:
     """``model.predict_proba`` laid out over ``classes`` (a fold may lack a rare class)."""
     proba = np.zeros((features.shape[0], len(classes)))
@@ -400,22 +423,11 @@ class SingleLabelTagger(_TaggerBase):
             vector = self._calibrated_vectors().fit(vector_view[train], y[train])
             blended[test] = self._blend(_proba_over(text, features[test], self.classes_),
                                         _proba_over(vector, vector_view[test], self.classes_))
-        from scipy.optimize import minimize_scalar
-
-        picked = np.clip(blended[np.arange(len(y)), truth], 1e-12, 1.0)
-        logs = np.log(np.clip(blended, 1e-12, 1.0))
-
-        def log_loss(power):
-            return float(-np.mean(power * np.log(picked) - logsumexp(power * logs, axis=1)))
-
-        return float(minimize_scalar(log_loss, bounds=(0.25, 6.0), method="bounded").x)
+        return sharpening_power(blended, truth)
 
     @staticmethod
     def _sharpen(proba, power):
-        if power == 1.0:
-            return proba
-        powered = np.clip(proba, 1e-12, 1.0) ** power
-        return powered / powered.sum(axis=1, keepdims=True)
+        return sharpen(proba, power)
 
     @staticmethod
     def _multiclass_form(model):
