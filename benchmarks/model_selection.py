@@ -171,11 +171,16 @@ def run_fold(name, factories, texts, records, taxonomy, train, test) -> dict:
     return out
 
 
+def other_folds(k: int, folds: int) -> list[int]:
+    """The folds of fold ``k``'s repeat other than ``k``: where its cross-fitted settings are tuned."""
+    repeat = k // folds
+    return [m for m in range(repeat * folds, (repeat + 1) * folds) if m != k]
+
+
 def cross_fitted_thresholds(results: dict[int, dict], splits, k: int, folds: int, records, taxonomy, grid) -> dict:
     """Thresholds for fold ``k``: tuned on the pooled scores of the other folds
     of the same repeat."""
-    repeat = k // folds
-    others = [m for m in range(repeat * folds, (repeat + 1) * folds) if m != k]
+    others = other_folds(k, folds)
     out = {}
     for set_name in ("themes", "principles"):
         labels = list(taxonomy[set_name].labels)
@@ -199,8 +204,7 @@ def cross_fitted_sharpening(results: dict[int, dict], splits, folds: int, record
 
     out = {}
     for k, result in results.items():
-        repeat = k // folds
-        pooled = [scored(m) for m in range(repeat * folds, (repeat + 1) * folds) if m != k]
+        pooled = [scored(m) for m in other_folds(k, folds)]
         power = sharpening_power(np.vstack([p for p, _ in pooled]), np.concatenate([t for _, t in pooled]))
         pillar = dict(result["pillar"], scores=sharpen(np.array(result["pillar"]["scores"]), power).tolist())
         out[k] = dict(result, pillar=pillar)

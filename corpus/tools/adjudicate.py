@@ -32,31 +32,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from check_batch import label_problems, numbered_rows  # noqa: E402
+from check_batch import label_problems, read_records, rows_by_id  # noqa: E402
 from pipeline.corpus import load_taxonomy  # noqa: E402
 from pipeline.records import write_jsonl  # noqa: E402
 
 SETS = ("themes", "principles")
-
-
-def read_rows(paths: list[str], what: str) -> dict[str, dict]:
-    rows: dict[str, dict] = {}
-    for path in paths:
-        for number, row, problem in numbered_rows(path):
-            if problem:
-                raise ValueError(f"{path}: {problem}")
-            if row.get("id") in rows:
-                raise ValueError(f"{path}:{number}: {what} for {row.get('id')!r} given twice")
-            rows[row["id"]] = row
-    return rows
-
-
-def read_corpus(path: str) -> list[dict]:
-    rows = list(numbered_rows(path))
-    problems = [problem for _, _, problem in rows if problem]
-    if problems:
-        raise ValueError(f"{path}: " + "; ".join(problems))
-    return [row for _, row, _ in rows]
 
 
 def second_pass(record: dict) -> dict:
@@ -90,9 +70,9 @@ def agreement(records: list[dict], third: dict[str, dict]) -> dict:
         for record in records:
             a, b = set(second_pass(record).get(name) or []), set(third[record["id"]].get(name) or [])
             kept, either = kept + len(a & b), either + len(a) + len(b)
-        figures[name] = round(2 * kept / max(either, 1), 3)
-    figures["pillar"] = round(sum(second_pass(r).get("pillar") == third[r["id"]].get("pillar")
-                                  for r in records) / max(len(records), 1), 3)
+        figures[name] = 2 * kept / max(either, 1)
+    figures["pillar"] = sum(second_pass(r).get("pillar") == third[r["id"]].get("pillar")
+                            for r in records) / max(len(records), 1)
     figures["disputed_practices"] = sum(any(disputes(second_pass(r), third[r["id"]]).values()) for r in records)
     return figures
 
@@ -159,13 +139,16 @@ def main() -> None:
     parser.add_argument("-o", "--output", default="corpus/practices.jsonl")
     args = parser.parse_args()
     taxonomy = load_taxonomy()
-    records = read_corpus(args.output)
-    third = read_rows(args.third, "third-pass labels")
+    try:
+        records, third = read_records(args.output), rows_by_id(args.third)
+        answers = rows_by_id(args.answers)
+    except ValueError as exc:
+        sys.exit(str(exc))
     problems = third_pass_problems(records, third, taxonomy)
     if problems:
         sys.exit("\n".join(problems[:50]) + f"\n{len(problems)} problem(s)")
     if args.command == "agreement":
-        print(json.dumps(agreement(records, third), indent=1))
+        print(json.dumps({k: round(v, 3) for k, v in agreement(records, third).items()}, indent=1))
     elif args.command == "questions":
         asked = questions(records, third)
         out = Path(args.out_dir)
@@ -174,7 +157,6 @@ def main() -> None:
             write_jsonl(out / f"questions-{k + 1}.jsonl", asked[k::args.chunks])
         print(f"{len(asked)} practices with disputes in {args.chunks} file(s) under {out}", file=sys.stderr)
     else:
-        answers = read_rows(args.answers, "answers")
         problems = answer_problems(questions(records, third), answers)
         if problems:
             sys.exit("\n".join(problems[:50]) + f"\n{len(problems)} problem(s): nothing written")

@@ -38,6 +38,29 @@ def numbered_rows(path: str):
                 yield number, None, f"line {number}: not JSON ({exc})"
 
 
+def read_records(path: str) -> list[dict]:
+    """Every object of a JSONL file; ValueError naming each line that is not JSON."""
+    rows = list(numbered_rows(path))
+    problems = [problem for _, _, problem in rows if problem]
+    if problems:
+        raise ValueError(f"{path}: " + "; ".join(problems))
+    return [row for _, row, _ in rows]
+
+
+def rows_by_id(paths: list[str], twice: str = "given twice") -> dict[str, dict]:
+    """The rows of several JSONL files by ``id``; ValueError on a line that is not JSON or an
+    id seen before (``twice`` says how, e.g. "judged twice")."""
+    rows: dict[str, dict] = {}
+    for path in paths:
+        for number, row, problem in numbered_rows(path):
+            if problem:
+                raise ValueError(f"{path}: {problem}")
+            if row.get("id") in rows:
+                raise ValueError(f"{path}:{number}: id {row.get('id')!r} {twice}")
+            rows[row["id"]] = row
+    return rows
+
+
 def label_problems(record: dict, taxonomy) -> list[str]:
     """Themes and principles must be lists of known ids, without repeats; the pillar known or null."""
     problems = []

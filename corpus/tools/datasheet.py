@@ -12,6 +12,8 @@ from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from adjudicate import agreement  # noqa: E402
 from pipeline.config import CORPUS_DIR, PRACTICES_FILE, SEGMENTS_FILE  # noqa: E402
 from pipeline.corpus import load_practices, load_taxonomy  # noqa: E402
 
@@ -77,16 +79,13 @@ def vote_lines(practices: list[dict]) -> list[str]:
              "label (`tools/adjudicate.py`). Agreement between the second and third pass, the annotators' own "
              "noise level:", "",
              "| label set | agreement | disputed labels | kept by the adjudicator |", "|---|---|---|---|"]
+    figures = agreement(voted, {p["id"]: p["passes"]["third"] for p in voted})
     for name in ("themes", "principles"):
-        kept = either = disputed = upheld = 0
-        for p in voted:
-            second, third = set(p["passes"]["second"].get(name) or []), set(p["passes"]["third"].get(name) or [])
-            kept, either = kept + len(second & third), either + len(second) + len(third)
-            answers = (p["passes"].get("adjudicated") or {}).get(name) or {}
-            disputed, upheld = disputed + len(answers), upheld + sum(bool(v) for v in answers.values())
-        lines.append(f"| {name} | micro-F1 {2 * kept / max(either, 1):.3f} | {disputed} | {upheld} |")
-    same = sum(p["passes"]["second"].get("pillar") == p["passes"]["third"].get("pillar") for p in voted)
-    lines += [f"| pillar | accuracy {same / len(voted):.3f} | {len(voted) - same} | |", ""]
+        answers = [(p["passes"].get("adjudicated") or {}).get(name) or {} for p in voted]
+        disputed, upheld = sum(map(len, answers)), sum(sum(map(bool, a.values())) for a in answers)
+        lines.append(f"| {name} | micro-F1 {figures[name]:.3f} | {disputed} | {upheld} |")
+    different = len(voted) - round(figures["pillar"] * len(voted))
+    lines += [f"| pillar | accuracy {figures['pillar']:.3f} | {different} | |", ""]
     return lines
 
 

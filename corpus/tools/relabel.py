@@ -24,21 +24,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from check_batch import numbered_rows  # noqa: E402
+from check_batch import read_records, rows_by_id  # noqa: E402
 from pipeline.corpus import load_taxonomy  # noqa: E402
 from pipeline.records import write_jsonl  # noqa: E402
 
 
 def read_judgements(paths: list[str]) -> dict[str, dict]:
-    judgements: dict[str, dict] = {}
-    for path in paths:
-        for number, row, problem in numbered_rows(path):
-            if problem:
-                raise ValueError(f"{path}: {problem}")
-            if row.get("id") in judgements:
-                raise ValueError(f"{path}:{number}: id {row.get('id')!r} judged twice")
-            judgements[row["id"]] = row
-    return judgements
+    return rows_by_id(paths, twice="judged twice")
 
 
 def judgement_problems(records: list[dict], judgements: dict[str, dict], labels: list[str]) -> list[str]:
@@ -88,11 +80,10 @@ def main() -> None:
     unknown = [label for label in args.labels if label not in order]
     if unknown:
         sys.exit(f"not {args.label_set} labels in corpus/labels.yaml: {', '.join(unknown)}")
-    rows = list(numbered_rows(args.output))
-    unreadable = [problem for _, _, problem in rows if problem]
-    if unreadable:
-        sys.exit(f"{args.output}: " + "; ".join(unreadable))
-    records = [row for _, row, _ in rows]
+    try:
+        records = read_records(args.output)
+    except ValueError as exc:
+        sys.exit(str(exc))
     judgements = read_judgements(args.judgements)
     problems = judgement_problems(records, judgements, args.labels)
     if problems:

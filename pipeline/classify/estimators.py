@@ -105,6 +105,13 @@ class StemmedWords:
         self.__dict__.update(state)
 
 
+def _sigmoid_scores(features, W, intercept, a, c) -> np.ndarray:
+    """Sigmoid-calibrated linear scores ``expit(-(a * (X @ W + b) + c))``, per column: what
+    each of sklearn's sigmoid calibrators computes, in one product."""
+    margin = np.asarray(features @ W, dtype=np.float64) + intercept
+    return expit(-(a * margin + c))
+
+
 def sharpening_power(proba, truth) -> float:
     """The power ``a`` for which ``proba ** a`` (renormalised per row) has the least log-loss
     against class indices ``truth``; fitted on out-of-fold scores, so it corrects how
@@ -267,6 +274,14 @@ class _TaggerBase(BaseEstimator, ClassifierMixin):
     def predict_proba(self, X):
         return self.predict_proba_features(self._transform(X))
 
+    def _linear(self):
+        """The fast forms of the text view's and the vector view's models (``_linear_forms``),
+        built on first use and not pickled."""
+        fast = self.__dict__.get("_linear_cache")
+        if fast is None:
+            fast = self.__dict__["_linear_cache"] = self._linear_forms()
+        return fast
+
     def __getstate__(self):
         state = dict(self.__dict__)
         state.pop("_linear_cache", None)   # the fast linear forms are rebuilt from the fitted models
@@ -347,22 +362,15 @@ class MultiLabelTagger(_TaggerBase):
             a[j], c[j] = calibrated.calibrators[0].a_, calibrated.calibrators[0].b_
         return W, intercept, a, c, fixed
 
-    def _linear(self):
-        """The linear forms of the text view and (if any) the vector view; built
-        on first use and not pickled."""
-        fast = self.__dict__.get("_linear_cache")
-        if fast is None:
-            vector_estimators = getattr(self, "vector_estimators_", None)
-            fast = self.__dict__["_linear_cache"] = (
-                self._linear_form(self.estimators_),
+    def _linear_forms(self):
+        vector_estimators = getattr(self, "vector_estimators_", None)
+        return (self._linear_form(self.estimators_),
                 self._linear_form(vector_estimators) if vector_estimators is not None else None)
-        return fast
 
     @staticmethod
     def _scores(form, features):
         W, intercept, a, c, fixed = form
-        margin = np.asarray(features @ W, dtype=np.float64) + intercept
-        proba = expit(-(a * margin + c))
+        proba = _sigmoid_scores(features, W, intercept, a, c)
         known = ~np.isnan(fixed)
         proba[:, known] = fixed[known]
         return proba
@@ -426,10 +434,6 @@ class SingleLabelTagger(_TaggerBase):
         return sharpening_power(blended, truth)
 
     @staticmethod
-    def _sharpen(proba, power):
-        return sharpen(proba, power)
-
-    @staticmethod
     def _multiclass_form(model):
         """A calibrated multiclass linear model as arrays: per class the score
         ``expit(-(a * (X @ W + b) + c))``, normalised over the classes, which is
@@ -454,21 +458,15 @@ class SingleLabelTagger(_TaggerBase):
         if form is None:
             return model.predict_proba(features)
         W, intercept, a, c, positions = form
-        margin = np.asarray(features @ W, dtype=np.float64) + intercept
-        proba = np.zeros_like(margin)
-        proba[:, positions] = expit(-(a * margin + c))
+        proba = np.zeros((features.shape[0], W.shape[1]))
+        proba[:, positions] = _sigmoid_scores(features, W, intercept, a, c)
         total = proba.sum(axis=1, keepdims=True)
         proba = np.divide(proba, total, out=np.full_like(proba, 1.0 / proba.shape[1]), where=total != 0)
         proba[(1.0 < proba) & (proba <= 1.0 + 1e-5)] = 1.0
         return proba
 
-    def _linear(self):
-        """Fast forms of the text and vector models; built on first use and not pickled."""
-        fast = self.__dict__.get("_linear_cache")
-        if fast is None:
-            fast = self.__dict__["_linear_cache"] = (
-                self._multiclass_form(self.model_), self._multiclass_form(getattr(self, "vector_model_", None)))
-        return fast
+    def _linear_forms(self):
+        return self._multiclass_form(self.model_), self._multiclass_form(getattr(self, "vector_model_", None))
 
     def predict_proba_features(self, features):
         text_form, vector_form = self._linear()
@@ -477,7 +475,7 @@ class SingleLabelTagger(_TaggerBase):
         if model is None:
             return proba
         blended = self._blend(proba, self._multiclass_scores(vector_form, model, self._vector_view(features)))
-        return self._sharpen(blended, getattr(self, "blend_power_", 1.0))
+        return sharpen(blended, getattr(self, "blend_power_", 1.0))
 
     def predict(self, X):
         proba = self.predict_proba(X)
