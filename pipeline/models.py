@@ -1,11 +1,14 @@
 """Versioned model folders with a card, checked before they are loaded.
 
-A model folder holds ``model.joblib`` and ``card.json``. The card records the
-taxonomy version, the corpus hash, the training settings, held-out metrics,
-library versions and the SHA-256 of ``model.joblib``. :func:`load_model`
-recomputes that hash *before* unpickling, so a truncated or tampered file gets a
-clear error, and refuses a model trained on another taxonomy version.
-``models/DEFAULT`` names the version the pipeline uses by default.
+A model folder holds ``model.joblib`` and ``card.json``, and, when the model
+can be written as plain arrays, ``served.npz`` (see :mod:`pipeline.served`).
+The card records the taxonomy version, the corpus hash, the training settings,
+held-out metrics, library versions and the SHA-256 of each file. :func:`load_model`
+recomputes the pickle's hash *before* unpickling, so a truncated or tampered file
+gets a clear error, and refuses a model trained on another taxonomy version.
+:func:`load_scorer` is what classifying uses: the served arrays when the folder
+has them (no pickle, no scikit-learn import: a worker starts in a fraction of
+the time), else the full model. ``models/DEFAULT`` names the default version.
 """
 from __future__ import annotations
 
@@ -17,15 +20,15 @@ import shutil
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
-import joblib
 import numpy as np
 
 from .config import MODELS_DIR
 from .corpus import Taxonomy, load_taxonomy
 from .errors import ModelError
 from .records import atomic_path
+from .served import SERVED_FILE, NotServable
 
 log = logging.getLogger(__name__)
 MODEL_FILE = "model.joblib"
@@ -142,9 +145,13 @@ def trust_model(folder: str | Path, models_dir: str | Path = MODELS_DIR) -> str:
     return actual
 
 
-def write_model_folder(obj: Any, card: dict[str, Any], folder: str | Path) -> dict[str, Any]:
+def write_model_folder(obj: Any, card: dict[str, Any], folder: str | Path,
+                       write_served: Callable[[Path], None] | None = None) -> dict[str, Any]:
     """Pickle ``obj`` with its card into ``folder`` atomically (a staging folder
-    renamed into place) and trust its hash; returns the card as written."""
+    renamed into place) and trust its hash; returns the card as written.
+    ``write_served(path)`` writes the served form beside it; NotServable skips it."""
+    import joblib
+
     folder = Path(folder)
     folder.parent.mkdir(parents=True, exist_ok=True)
     staging = folder.parent / f".{folder.name}.staging"
@@ -152,6 +159,13 @@ def write_model_folder(obj: Any, card: dict[str, Any], folder: str | Path) -> di
     staging.mkdir()
     joblib.dump(obj, staging / MODEL_FILE, compress=3)
     card = dict(card, model_sha256=sha256_file(staging / MODEL_FILE), libraries=library_versions())
+    card.pop("served_sha256", None)
+    if write_served is not None:
+        try:
+            write_served(staging / SERVED_FILE)
+            card["served_sha256"] = sha256_file(staging / SERVED_FILE)
+        except NotServable as exc:
+            log.info("%s: no served form (%s); it will be loaded from its pickle", folder.name, exc)
     (staging / CARD_FILE).write_text(json.dumps(card, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     if folder.exists():
         shutil.rmtree(folder)
@@ -175,10 +189,38 @@ def checked_card(folder: Path, models_dir: str | Path = MODELS_DIR) -> dict[str,
     return card
 
 
+def add_served_form(folder: str | Path, models_dir: str | Path = MODELS_DIR) -> str:
+    """Write the served form of a model folder saved without one (a tagger or the
+    segmenter), after the usual checks on its pickle; the card gains its hash.
+    Returns that hash. NotServable says why a model cannot have one."""
+    import joblib
+
+    folder = Path(folder)
+    card = checked_card(folder, models_dir)
+    obj = joblib.load(folder / MODEL_FILE)
+    if card.get("kind") == "segmenter":
+        from .segment.served import save_served_role_tagger as write
+    else:
+        from .classify.served import save_served_tagger
+
+        obj = TaggerBundle(obj, card)
+        write = save_served_tagger
+    with atomic_path(folder / SERVED_FILE) as tmp:
+        with open(tmp, "wb") as handle:   # np.savez adds ".npz" to a bare path name; a handle keeps it
+            write(obj, handle)
+    card["served_sha256"] = sha256_file(folder / SERVED_FILE)
+    with atomic_path(folder / CARD_FILE) as tmp:
+        tmp.write_text(json.dumps(card, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return card["served_sha256"]
+
+
 def save_model(bundle: TaggerBundle, folder: str | Path, make_default: bool = False) -> Path:
     """Write model and card atomically (a temporary folder renamed into place)."""
     folder = Path(folder)
-    bundle.card = write_model_folder(bundle.estimators, bundle.card, folder)
+    from .classify.served import save_served_tagger
+
+    bundle.card = write_model_folder(bundle.estimators, bundle.card, folder,
+                                     lambda path: save_served_tagger(bundle, path))
     if make_default:
         set_default(folder.name, folder.parent)
     return folder
@@ -216,16 +258,56 @@ def read_card(folder: str | Path) -> dict[str, Any]:
         raise ModelError(f"model card missing or unreadable in {folder}: {exc}") from exc
 
 
-def load_model(name: str | Path | None = None, models_dir: str | Path = MODELS_DIR,
-               taxonomy: Taxonomy | None = None) -> TaggerBundle:
-    """Load a model after checking its hash and its taxonomy version."""
-    folder = resolve(name, models_dir)
-    card = checked_card(folder, models_dir)
-    model_file = folder / MODEL_FILE
+def check_taxonomy(folder: Path, card: dict[str, Any], taxonomy: Taxonomy | None = None) -> None:
+    """Refuse a model trained on another version of the label file than ``taxonomy``'s."""
     taxonomy = taxonomy or load_taxonomy()
     if str(card.get("taxonomy_version")) != taxonomy.version:
         raise ModelError(f"model {folder.name} was trained on taxonomy version {card.get('taxonomy_version')}, "
                          f"but the label file is version {taxonomy.version}: retrain with `hrc train`")
+
+
+def checked_served(folder: Path, card: dict[str, Any]) -> Path | None:
+    """The folder's served file once it matches its card; None when the model has none.
+    Arrays read with ``allow_pickle=False`` cannot run code, so no trust entry is needed,
+    only the hash that proves the file whole."""
+    expected = card.get("served_sha256")
+    if not expected:
+        return None
+    path = folder / SERVED_FILE
+    if not path.exists():
+        raise ModelError(f"{path} is missing (its card names it)")
+    actual = sha256_file(path)
+    if actual != expected:
+        raise ModelError(f"{path} does not match its card (sha256 {actual[:12]}… expected {expected[:12]}…): "
+                         "truncated or tampered; refusing to load it")
+    return path
+
+
+def load_scorer(name: str | Path | None = None, models_dir: str | Path = MODELS_DIR,
+                taxonomy: Taxonomy | None = None, explain: bool = False):
+    """What classifying needs: a ServedTagger when the folder has a served form and no
+    explanations are asked for, else the full TaggerBundle. Both give ``score_texts``
+    and ``card`` with the same meaning."""
+    folder = resolve(name, models_dir)
+    card = read_card(folder)
+    served = None if explain else checked_served(folder, card)
+    if served is None:
+        return load_model(folder, models_dir, taxonomy)
+    check_taxonomy(folder, card, taxonomy)
+    from .classify.served import ServedTagger
+
+    return ServedTagger.load(served, card)
+
+
+def load_model(name: str | Path | None = None, models_dir: str | Path = MODELS_DIR,
+               taxonomy: Taxonomy | None = None) -> TaggerBundle:
+    """Load a model after checking its hash and its taxonomy version."""
+    import joblib
+
+    folder = resolve(name, models_dir)
+    card = checked_card(folder, models_dir)
+    model_file = folder / MODEL_FILE
+    check_taxonomy(folder, card, taxonomy)
     try:
         estimators = joblib.load(model_file)
     except Exception as exc:  # the hash matched, so this is a library mismatch

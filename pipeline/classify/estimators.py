@@ -10,13 +10,11 @@ trailing underscore, so ``cross_validate`` and ``GridSearchCV`` work on them.
 """
 from __future__ import annotations
 
-import re
-
 import numpy as np
 from scipy.special import expit, logsumexp
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.calibration import CalibratedClassifierCV
-from sklearn.feature_extraction.text import TfidfVectorizer, strip_accents_unicode
+from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import f1_score
 from sklearn.model_selection import KFold, StratifiedKFold
@@ -30,79 +28,7 @@ DEFAULT_THRESHOLDS = (0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6)
 MIN_CLASS_EXAMPLES = 3
 
 
-WORD_PATTERN = r"(?u)\b[^\W\d_][\w'-]+\b"   # words of two or more characters, starting with a letter
-# The Unicode blocks of combining marks: a text holding one is accent-stripped whole before splitting
-COMBINING_MARK = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
-
-
-class StemmedWords:
-    """A ``TfidfVectorizer`` analyzer: word n-grams over Snowball stems.
-
-    Real practice descriptions inflect what the corpus names ("evicted",
-    "evictions", "evicting"); stems fold those together, which is most of what
-    character n-grams buy, at the cost of words. Stems are cached per word, so
-    a batch stems each distinct word once. Picklable (the cache and stemmer are
-    rebuilt after loading) and deterministic.
-    """
-
-    MAX_CACHE = 500_000
-
-    def __init__(self, ngram_range=(1, 2), language: str = "english"):
-        self.ngram_range = tuple(ngram_range)
-        self.language = language
-
-    def _stems(self, doc: str) -> tuple[list[str], list[str]]:
-        stemmer = self.__dict__.get("_stemmer")
-        if stemmer is None:
-            import snowballstemmer
-
-            stemmer = self._stemmer = snowballstemmer.stemmer(self.language)
-            self._cache, self._pattern = {}, re.compile(WORD_PATTERN)
-        cache = self._cache
-        if len(cache) > self.MAX_CACHE:
-            cache.clear()
-        # Accents are stripped per distinct word on a cache miss, not over the whole text: a text
-        # with one curly quote would otherwise take the slow Unicode path character by character
-        # (a fifth of all scoring time). The stems, and so the features, are the same on every corpus,
-        # seed and real-document text but two, where symbols such as "™" no longer become the word
-        # "TM". A text with loose combining marks (lower-casing "İ" leaves one) would have its words
-        # split by them, so it is stripped whole first, as before.
-        lowered = doc.lower()
-        if COMBINING_MARK.search(lowered):
-            lowered = strip_accents_unicode(lowered)
-        words = self._pattern.findall(lowered)
-        stems = []
-        for word in words:
-            stem = cache.get(word)
-            if stem is None:
-                stem = cache[word] = stemmer.stemWord(strip_accents_unicode(word))
-            stems.append(stem)
-        return words, stems
-
-    def _grams(self, tokens: list[str]) -> list[str]:
-        low, high = self.ngram_range
-        grams = list(tokens) if low <= 1 else []
-        for n in range(max(2, low), high + 1):
-            grams += [" ".join(tokens[i:i + n]) for i in range(len(tokens) - n + 1)]
-        return grams
-
-    def __call__(self, doc: str) -> list[str]:
-        return self._grams(self._stems(doc)[1])
-
-    def surface_forms(self, doc: str) -> dict[str, str]:
-        """Each stem n-gram of ``doc`` -> the words it stands for there (the first occurrence),
-        so explanations can show "participatory budgets" rather than "participatori budget"."""
-        words, stems = self._stems(doc)
-        forms: dict[str, str] = {}
-        for gram, surface in zip(self._grams(stems), self._grams(words)):
-            forms.setdefault(gram, surface)
-        return forms
-
-    def __getstate__(self):
-        return {"ngram_range": self.ngram_range, "language": self.language}
-
-    def __setstate__(self, state):
-        self.__dict__.update(state)
+from .stems import COMBINING_MARK, WORD_PATTERN, StemmedWords  # noqa: F401  (pickles name them here)
 
 
 def _sigmoid_scores(features, W, intercept, a, c) -> np.ndarray:

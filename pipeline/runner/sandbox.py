@@ -2,7 +2,9 @@
 
 Each :class:`Sandbox` is a child Python process (started with ``subprocess``, so
 it also works inside daemonic Dask workers) that loads the model once and then
-runs documents one at a time, sent over a pipe. A document that overruns the
+runs documents one at a time, sent over a pipe. It reads the models' served
+forms (plain arrays), so it starts without importing scikit-learn: about 0.5 s
+instead of 2. A document that overruns the
 time limit cannot be interrupted from inside (a C extension may never return to
 the interpreter), so the parent kills the whole process and starts a fresh one:
 that is the only limit that really holds. The child dies with its parent
@@ -219,13 +221,13 @@ def child_main(task_fd: int, result_fd: int) -> None:
         os.chdir(init["cwd"])  # relative input paths mean what they meant where `hrc` was started
     logging.basicConfig(level=init.get("log_level", logging.WARNING), stream=sys.stderr,
                         format=f"%(levelname)s %(name)s[worker {os.getpid()}]: %(message)s")
-    from ..models import TaggerBundle, load_model
+    from ..models import TaggerBundle, load_scorer
     from .work import run_document
 
     model = init.get("model")
     if init["stage"] == "classify" and not isinstance(model, TaggerBundle):
-        try:
-            model = load_model(model)
+        try:   # the served arrays when the model has them: no scikit-learn import, no unpickle
+            model = load_scorer(model, explain=bool(init["settings"].get("classify", {}).get("explain")))
         except PipelineError as exc:
             results.send(("failed", str(exc)))
             return

@@ -17,7 +17,8 @@ from ..config import settings as load_settings
 from ..corpus import file_hash
 from ..document import Document
 from ..records import read_jsonl
-from .roles import SentenceRoleTagger, SentenceUnit, sentence_units
+from .role_tagger import SentenceRoleTagger
+from .roles import SentenceUnit, sentence_units
 
 log = logging.getLogger(__name__)
 PART_ROLES = ("title", "place", "challenge", "solution", "takeaways", "quote", "references")

@@ -1,6 +1,6 @@
 """Practices and parts of text that carries no part headings, from sentence roles.
 
-The trained :class:`~.roles.SentenceRoleTagger` gives every sentence a role; a
+The trained sentence-role tagger (:mod:`.role_tagger`, served by :mod:`.served`) gives every sentence a role; a
 practice begins at each run of ``title`` sentences, and its parts are the
 sentences of each role. Text before the first title that holds no challenge or
 solution sentence (a page's introduction) belongs to no practice.

@@ -10,7 +10,8 @@ from pipeline.records import read_jsonl
 from pipeline.config import SEGMENTS_FILE
 from pipeline.segment.evaluation import evaluate_segmentation
 from pipeline.segment.model import load_segmenter, save_segmenter
-from pipeline.segment.roles import SentenceRoleTagger, practice_starts, split_sentences
+from pipeline.segment.role_tagger import SentenceRoleTagger
+from pipeline.segment.roles import practice_starts, split_sentences
 from pipeline.segment.training import labelled_document
 
 
@@ -47,12 +48,20 @@ def test_tagger_learns_roles_and_follows_sklearn_conventions(small_split, tmp_pa
     tagger.transition_weight = 0.0
     raw = tagger.predict([test[0].units])[0]
     assert raw == [str(tagger.classes_[i]) for i in proba.argmax(axis=1)]
-    # saved with a card and refused when tampered with
+    # saved with a card and its served form; each file refused when tampered with
     folder = save_segmenter(tagger, {"kind": "segmenter"}, tmp_path / "segmenter")
-    assert load_segmenter(folder, models_dir=tmp_path).predict([test[0].units]) == tagger.predict([test[0].units])
+    assert (folder / "served.npz").exists()
+    for served in (True, False):
+        loaded = load_segmenter(folder, models_dir=tmp_path, served=served)
+        assert loaded.predict([test[0].units]) == tagger.predict([test[0].units])
+    assert load_segmenter(folder).predict([test[0].units]) == tagger.predict([test[0].units])  # arrays: no trust needed
     with pytest.raises(ModelError, match="not trained in this project"):
-        load_segmenter(folder)  # trusted in tmp_path's list, not in the project's
+        load_segmenter(folder, served=False)  # the pickle: trusted in tmp_path's list, not in the project's
     with open(folder / "model.joblib", "ab") as handle:
+        handle.write(b"tampered")
+    with pytest.raises(ModelError, match="does not match its card"):
+        load_segmenter(folder, models_dir=tmp_path, served=False)
+    with open(folder / "served.npz", "ab") as handle:
         handle.write(b"tampered")
     with pytest.raises(ModelError, match="does not match its card"):
         load_segmenter(folder, models_dir=tmp_path)

@@ -1,0 +1,159 @@
+"""The tagger's served form: its three label sets as arrays, scored without scikit-learn.
+
+:func:`export_tagger` reads a fitted :class:`~pipeline.models.TaggerBundle`
+(TF-IDF over words or stems, sigmoid-calibrated linear models per label, the
+pillar's calibrated multiclass model) into arrays; :class:`ServedTagger`
+scores texts from them with the same ``score_texts`` contract as the bundle,
+so :func:`pipeline.classify.classify` takes either. Models with a part the
+arrays do not reproduce (character n-grams, the word-vector view, a two-class
+pillar) raise :class:`~pipeline.served.NotServable` and keep only their pickle.
+Explanations need the full model (its feature names and per-view
+coefficients), so ``--explain`` loads the pickle.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..served import (NotServable, TfidfTable, WordAnalyzer, logistic, read_served, vectorizer_check,
+                      vectorizer_terms, write_served)
+from .stems import StemmedWords
+
+MULTI, SINGLE = "multi", "single"
+
+
+# -- export (reads fitted scikit-learn objects; only training code calls it) ---------
+def _table_meta(featuriser) -> tuple[dict[str, Any], np.ndarray]:
+    parts = getattr(featuriser, "transformer_list", None)
+    if parts is None or len(parts) != 1 or getattr(featuriser, "transformer_weights", None):
+        raise NotServable("only a single word or stem TF-IDF featuriser is served (no character n-grams)")
+    vectorizer = parts[0][1]
+    vectorizer_check(vectorizer)
+    analyzer = vectorizer.analyzer
+    if isinstance(analyzer, StemmedWords):
+        spec = {"kind": "stems", "ngram_range": list(analyzer.ngram_range), "language": analyzer.language}
+    elif analyzer == "word":
+        spec = {"kind": "words", "token_pattern": vectorizer.token_pattern,
+                "ngram_range": list(vectorizer.ngram_range), "lowercase": bool(vectorizer.lowercase),
+                "accents": vectorizer.strip_accents == "unicode"}
+        if vectorizer.strip_accents not in (None, "unicode"):
+            raise NotServable(f"strip_accents={vectorizer.strip_accents!r} is not served")
+    else:
+        raise NotServable(f"analyzer {analyzer!r} is not served")
+    spec.update(terms=vectorizer_terms(vectorizer), sublinear=bool(vectorizer.sublinear_tf))
+    return spec, np.asarray(vectorizer.idf_, dtype=np.float32)
+
+
+def export_tagger(bundle) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    """(header, arrays) of ``bundle``'s served form; NotServable if a part cannot be."""
+    meta: dict[str, Any] = {"tables": [], "sets": {}}
+    arrays: dict[str, np.ndarray] = {}
+    tables: dict[int, int] = {}
+    for name, estimator in bundle.estimators.items():
+        if getattr(estimator, "vectors_", None) is not None:
+            raise NotServable("the word-vector view is not served")
+        key = id(estimator.features_)
+        if key not in tables:
+            tables[key] = len(meta["tables"])
+            spec, idf = _table_meta(estimator.features_)
+            meta["tables"].append(spec)
+            arrays[f"table{tables[key]}.idf"] = idf
+        entry: dict[str, Any] = {"table": tables[key], "classes": [str(c) for c in estimator.classes_]}
+        if hasattr(estimator, "thresholds_"):
+            W, intercept, a, c, fixed = estimator._linear_form(estimator.estimators_)
+            entry["kind"] = MULTI
+            arrays.update({f"{name}.thresholds": np.asarray(estimator.thresholds_, dtype=np.float64),
+                           f"{name}.fixed": fixed})
+        else:
+            form = estimator._multiclass_form(estimator.model_)
+            if form is None:
+                raise NotServable(f"the {name} model is not a calibrated multiclass linear model")
+            W, intercept, a, c, positions = form
+            entry.update(kind=SINGLE, min_score=float(estimator.min_score),
+                         power=float(getattr(estimator, "blend_power_", 1.0)))
+            arrays[f"{name}.positions"] = np.asarray(positions, dtype=np.int64)
+            W = W.astype(np.float32)      # stored as float32 when fitted (_shrink), so this is lossless
+        arrays.update({f"{name}.W": np.asarray(W, dtype=np.float32), f"{name}.intercept": intercept,
+                       f"{name}.a": a, f"{name}.c": c})
+        meta["sets"][name] = entry
+    return meta, arrays
+
+
+# -- serving (NumPy only) ----------------------------------------------------------
+def _analyzer(spec: dict[str, Any]):
+    if spec["kind"] == "stems":
+        return StemmedWords(tuple(spec["ngram_range"]), spec["language"])
+    return WordAnalyzer(spec["token_pattern"], tuple(spec["ngram_range"]), spec["lowercase"], spec["accents"])
+
+
+class ServedTagger:
+    """Scores every label of every set from the served arrays; see the module docstring."""
+
+    def __init__(self, meta: dict[str, Any], arrays: dict[str, np.ndarray], card: dict[str, Any] | None = None):
+        self.card = card or {}
+        self.tables = [TfidfTable(spec["terms"], arrays[f"table{i}.idf"], _analyzer(spec), spec["sublinear"])
+                       for i, spec in enumerate(meta["tables"])]
+        self.sets = meta["sets"]
+        self.arrays = dict(arrays)
+        for name, entry in self.sets.items():   # the pillar's sums run in float64, as sklearn's do
+            if entry["kind"] == SINGLE:
+                self.arrays[f"{name}.W"] = self.arrays[f"{name}.W"].astype(np.float64)
+
+    @classmethod
+    def load(cls, path: str | Path, card: dict[str, Any] | None = None) -> "ServedTagger":
+        meta, arrays = read_served(path)
+        return cls(meta, arrays, card)
+
+    @property
+    def version(self) -> str:
+        return self.card.get("version", "unsaved")
+
+    def _margins(self, name: str, features) -> np.ndarray:
+        get = self.arrays.get
+        margin = features.dot(get(f"{name}.W")).astype(np.float64) + get(f"{name}.intercept")
+        return logistic(-(get(f"{name}.a") * margin + get(f"{name}.c")))
+
+    def _multi(self, name: str, features) -> tuple[np.ndarray, np.ndarray]:
+        proba = self._margins(name, features)
+        fixed = self.arrays[f"{name}.fixed"]
+        known = ~np.isnan(fixed)
+        proba[:, known] = fixed[known]
+        return proba, proba >= self.arrays[f"{name}.thresholds"]
+
+    def _single(self, name: str, entry: dict[str, Any], features) -> tuple[np.ndarray, np.ndarray]:
+        n, classes = features.shape[0], len(entry["classes"])
+        proba = np.zeros((n, classes))
+        proba[:, self.arrays[f"{name}.positions"]] = self._margins(name, features)
+        total = proba.sum(axis=1, keepdims=True)
+        proba = np.divide(proba, total, out=np.full_like(proba, 1.0 / classes), where=total != 0)
+        proba[(1.0 < proba) & (proba <= 1.0 + 1e-5)] = 1.0
+        if entry["power"] != 1.0:
+            proba = np.clip(proba, 1e-12, 1.0) ** entry["power"]
+            proba /= proba.sum(axis=1, keepdims=True)
+        predicted = np.zeros_like(proba, dtype=bool)
+        top = proba.argmax(axis=1)
+        keep = proba[np.arange(n), top] >= entry["min_score"]
+        predicted[np.arange(n)[keep], top[keep]] = True
+        return proba, predicted
+
+    def score_texts(self, texts: list[str]) -> dict[str, tuple[list[str], np.ndarray, np.ndarray]]:
+        """Per label set: (labels, scores (n, L), predicted mask (n, L)), as TaggerBundle gives."""
+        texts = list(texts)
+        features = [None] * len(self.tables)
+        out = {}
+        for name, entry in self.sets.items():
+            i = entry["table"]
+            if features[i] is None:
+                features[i] = self.tables[i].transform(texts)
+            proba, predicted = (self._multi(name, features[i]) if entry["kind"] == MULTI
+                                else self._single(name, entry, features[i]))
+            out[name] = (list(entry["classes"]), proba, predicted)
+        return out
+
+
+def save_served_tagger(bundle, path: str | Path) -> None:
+    """Write ``bundle``'s served form to ``path``; NotServable leaves nothing behind."""
+    meta, arrays = export_tagger(bundle)
+    write_served(path, meta, arrays)

@@ -1,0 +1,206 @@
+"""Trained linear text models as plain arrays: what classifying and segmenting read.
+
+A worker process that scores documents needs only a vocabulary, IDF weights,
+coefficients and calibration parameters. Loading them from the pickled
+scikit-learn objects costs about 1.5 s per worker (importing scikit-learn, its
+SciPy and pandas dependencies, then unpickling) - more than a hundred small
+documents take to classify - and a pickle can run code when loaded. The
+*served form* is the same numbers in a NumPy ``.npz`` file read with
+``allow_pickle=False``: nothing in it can execute, and reading it needs NumPy
+only.
+
+This module holds what the tagger's and the segmenter's served forms share:
+the TF-IDF transform (the same arithmetic as scikit-learn's ``TfidfVectorizer``
+with ``sublinear_tf`` and an L2 norm), sklearn's default word analyzer, accent
+stripping, a logistic function, and the file format. Scores agree with the
+scikit-learn objects to float32 rounding (``tests/test_served.py``).
+"""
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+
+from .errors import ModelError
+
+SERVED_FILE = "served.npz"
+FORMAT_VERSION = 1
+
+
+class NotServable(ValueError):
+    """The fitted model uses a part the served form does not reproduce (it stays pickle-only)."""
+
+
+def strip_accents(text: str) -> str:
+    """Letters without their accents ("Málaga" -> "Malaga"); ASCII text is returned as is.
+    Compatibility decomposition first, so ligatures and symbols fold the way sklearn's
+    ``strip_accents='unicode'`` folds them."""
+    if text.isascii():
+        return text
+    return "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch))
+
+
+def logistic(x: np.ndarray) -> np.ndarray:
+    """1 / (1 + e^-x), without overflow warnings at large |x|."""
+    return 0.5 * (1.0 + np.tanh(0.5 * x))
+
+
+def word_ngrams(tokens: list[str], low: int, high: int) -> list[str]:
+    """The n-grams of ``tokens`` for n in [low, high], words joined by one space."""
+    grams = list(tokens) if low <= 1 else []
+    for n in range(max(2, low), high + 1):
+        grams += [" ".join(tokens[i:i + n]) for i in range(len(tokens) - n + 1)]
+    return grams
+
+
+@dataclass
+class WordAnalyzer:
+    """scikit-learn's default word analyzer: optional lower-casing, then accent stripping,
+    then the token pattern, then word n-grams."""
+
+    token_pattern: str
+    ngram_range: tuple[int, int]
+    lowercase: bool = True
+    accents: bool = False
+
+    def __post_init__(self):
+        self._pattern = re.compile(self.token_pattern)
+
+    def __call__(self, text: str) -> list[str]:
+        if self.lowercase:
+            text = text.lower()
+        if self.accents:
+            text = strip_accents(text)
+        return word_ngrams(self._pattern.findall(text), *self.ngram_range)
+
+
+@dataclass
+class Rows:
+    """A sparse matrix in compressed-row form (what a TF-IDF transform returns), NumPy only."""
+
+    indptr: np.ndarray
+    indices: np.ndarray
+    data: np.ndarray
+    n_columns: int
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return len(self.indptr) - 1, self.n_columns
+
+    def dot(self, weights: np.ndarray) -> np.ndarray:
+        """``self @ weights`` for a dense (n_columns, k) array."""
+        out = np.zeros((self.shape[0], weights.shape[1]), dtype=np.result_type(self.data, weights))
+        if not len(self.data):
+            return out
+        products = weights[self.indices] * self.data[:, None]
+        filled = np.flatnonzero(np.diff(self.indptr))
+        out[filled] = np.add.reduceat(products, self.indptr[filled], axis=0)
+        return out
+
+    def hstack(self, other: "Rows") -> "Rows":
+        """Columns of ``other`` laid after this matrix's (same rows)."""
+        parts_indices, parts_data = [], []
+        for i in range(self.shape[0]):
+            a, b = self.indptr[i], self.indptr[i + 1]
+            c, d = other.indptr[i], other.indptr[i + 1]
+            parts_indices += [self.indices[a:b], other.indices[c:d] + self.n_columns]
+            parts_data += [self.data[a:b], other.data[c:d]]
+        indptr = self.indptr + other.indptr
+        empty_i, empty_d = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=self.data.dtype)
+        return Rows(indptr, np.concatenate(parts_indices) if parts_indices else empty_i,
+                    np.concatenate(parts_data) if parts_data else empty_d, self.n_columns + other.n_columns)
+
+
+def rows_from_counts(counts: list[dict[int, float]], n_columns: int, dtype=np.float32) -> Rows:
+    """Rows from one {column: value} dict per row (columns sorted, as sklearn sorts them)."""
+    indptr = np.zeros(len(counts) + 1, dtype=np.int64)
+    indices, data = [], []
+    for i, row in enumerate(counts):
+        columns = sorted(row)
+        indices += columns
+        data += [row[j] for j in columns]
+        indptr[i + 1] = len(indices)
+    return Rows(indptr, np.asarray(indices, dtype=np.int64), np.asarray(data, dtype=dtype), n_columns)
+
+
+class TfidfTable:
+    """A fitted TF-IDF featuriser as a vocabulary and IDF weights.
+
+    ``transform`` computes what sklearn's ``TfidfVectorizer.transform`` does with
+    ``sublinear_tf=True`` and ``norm='l2'``: counts of known terms, ``1 + log(count)``,
+    times the IDF, each row scaled to unit length, in float32.
+    """
+
+    def __init__(self, terms: list[str], idf: np.ndarray, analyzer: Callable[[str], list[str]],
+                 sublinear: bool = True):
+        self.terms = list(terms)
+        self.vocabulary = {term: i for i, term in enumerate(self.terms)}
+        self.idf = np.asarray(idf, dtype=np.float32)
+        self.analyzer = analyzer
+        self.sublinear = sublinear
+
+    def counts(self, text: str) -> dict[int, float]:
+        vocabulary, row = self.vocabulary, {}
+        for term in self.analyzer(text):
+            j = vocabulary.get(term)
+            if j is not None:
+                row[j] = row.get(j, 0) + 1
+        return row
+
+    def transform(self, texts: list[str]) -> Rows:
+        rows = rows_from_counts([self.counts(t) for t in texts], len(self.terms))
+        data = rows.data
+        if self.sublinear:
+            np.log(data, out=data)
+            data += np.float32(1.0)
+        data *= self.idf[rows.indices]
+        squares = data.astype(np.float64) ** 2
+        for i in range(rows.shape[0]):
+            a, b = rows.indptr[i], rows.indptr[i + 1]
+            norm = np.sqrt(squares[a:b].sum())
+            if norm > 0:
+                data[a:b] /= np.float32(norm)
+        return rows
+
+
+def vectorizer_check(vectorizer) -> None:
+    """Refuse a fitted ``TfidfVectorizer`` whose options the table does not reproduce."""
+    if getattr(vectorizer, "norm", None) != "l2" or not getattr(vectorizer, "use_idf", False):
+        raise NotServable("only L2-normalised TF-IDF is served")
+    if getattr(vectorizer, "stop_words", None) or getattr(vectorizer, "preprocessor", None) \
+            or getattr(vectorizer, "tokenizer", None) or getattr(vectorizer, "binary", False):
+        raise NotServable("stop words, custom preprocessors, tokenizers and binary counts are not served")
+
+
+def vectorizer_terms(vectorizer) -> list[str]:
+    """The fitted vocabulary in column order."""
+    terms = [""] * len(vectorizer.vocabulary_)
+    for term, j in vectorizer.vocabulary_.items():
+        terms[j] = term
+    return terms
+
+
+# -- the file ------------------------------------------------------------------
+def write_served(path: str | Path, meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
+    """Arrays plus a JSON header in one compressed ``.npz`` (no object arrays, so no pickle)."""
+    header = json.dumps(dict(meta, format=FORMAT_VERSION), ensure_ascii=False)
+    np.savez_compressed(path, __meta__=np.frombuffer(header.encode("utf-8"), dtype=np.uint8), **arrays)
+
+
+def read_served(path: str | Path) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    """The header and arrays of a served file; a damaged or foreign file is a ModelError."""
+    try:
+        with np.load(path, allow_pickle=False) as archive:
+            arrays = {key: archive[key] for key in archive.files}
+        meta = json.loads(arrays.pop("__meta__").tobytes().decode("utf-8"))
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as exc:
+        raise ModelError(f"cannot read {path}: {exc}") from exc
+    if meta.get("format") != FORMAT_VERSION:
+        raise ModelError(f"{path} is served-form version {meta.get('format')}; this code reads {FORMAT_VERSION}")
+    return meta, arrays
