@@ -118,6 +118,46 @@ def dask_cluster(workers: int):
                         host="127.0.0.1", dashboard_address=None)
 
 
+def run_one(work: Path, size: int, workers: int, engine: str) -> dict:
+    """One `hrc classify` run of a prepared folder; ``engine``: local, dask, fixed (the tiny
+    fixed-cost folder) or small (the small-documents folder)."""
+    out = work / f"out-{size}-{workers}-{engine}.jsonl"
+    for stale in out.parent.glob(f"{out.name}*"):
+        stale.unlink()
+    for stale in out.parent.glob(f".{out.name}*"):
+        stale.unlink()
+    folder = work / {"small": f"small-{size}", "fixed": f"fixed-{workers}"}.get(engine, f"docs-{size}")
+    extra, cluster = ["--workers", str(workers)], None
+    if engine == "dask":
+        cluster = dask_cluster(workers)
+        extra = ["--engine", "dask", "--scheduler", cluster.scheduler_address]
+    try:
+        measured = run_classify(folder, out, extra)
+    finally:
+        if cluster is not None:
+            cluster.close()
+    return {"size": size, "workers": workers, "engine": "local" if engine in ("small", "fixed") else engine,
+            "documents_kind": {"small": "small", "fixed": "fixed cost"}.get(engine, "mixed"), **measured}
+
+
+def fastest(tried: dict[tuple, list[dict]], order: list[tuple]) -> list[dict]:
+    """Per configuration, its fastest run, with every run's wall time beside it; local runs also
+    get their throughput beyond the fixed cost (the fastest fixed-cost run of that worker count)."""
+    rows = []
+    for key in order:
+        if key not in tried:
+            continue
+        row = dict(min(tried[key], key=lambda r: r["wall_s"]), walls=[r["wall_s"] for r in tried[key]])
+        rows.append(row)
+    for row in rows:
+        fixed = next((r["wall_s"] for r in rows if r["documents_kind"] == "fixed cost" and r["workers"] == row["workers"]),
+                     None)
+        if row["engine"] == "local" and row["documents_kind"] == "mixed" and fixed is not None:
+            # throughput once the run is under way: documents over the time beyond a run's fixed cost
+            row["docs_per_s_beyond_fixed"] = round(row["size"] / max(row["wall_s"] - fixed, 1e-9), 2)
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", type=int, nargs="*", default=[100, 1000],
@@ -126,6 +166,8 @@ def main() -> None:
                         help="small documents (the examples), run with 2 workers")
     parser.add_argument("--dask-size", type=int, default=200)
     parser.add_argument("--no-dask", action="store_true")
+    parser.add_argument("--repeats", type=int, default=3,
+                        help="rounds of the timed comparisons; the fastest run of each is kept")
     parser.add_argument("--out", type=Path, default=RESULTS / "scale.md")
     parser.add_argument("--quiet", action="store_true")
     parser.add_argument("--from-json", type=Path, help="only re-render the Markdown from a results JSON")
@@ -138,7 +180,6 @@ def main() -> None:
     pool, small = source_pool(), source_pool(small=True)
     say(f"{len(pool)} source documents in the mixed pool, {len(small)} in the small one")
     work = Path(tempfile.mkdtemp(prefix="hrc-scale-"))
-    rows = []
     try:
         for size in sorted(set(args.sizes) | ({args.dask_size} - {0})):
             make_documents(work / f"docs-{size}", size, pool)
@@ -146,34 +187,23 @@ def main() -> None:
             make_documents(work / f"small-{size}", size, small)
         for workers in (1, 2):   # the fixed cost of a run: start, load the model, one tiny document per worker
             make_documents(work / f"fixed-{workers}", workers, [EXAMPLES / "riverside-digest.txt"])
-        plan = [(workers, workers, "fixed") for workers in (1, 2)]
-        plan += [(size, workers, "local") for size in args.sizes for workers in (1, 2)]
+        # Timed comparisons run in rounds, 1 and 2 workers side by side in each, and keep the fastest of
+        # --repeats (other work on a shared machine only ever adds time): one run of each drifts 15%.
+        compared = [(workers, workers, "fixed") for workers in (1, 2)]
+        compared += [(size, workers, "local") for size in args.sizes for workers in (1, 2)]
         if not args.no_dask:
-            plan += [(args.dask_size, 2, "local"), (args.dask_size, 2, "dask")]
-        plan += [(size, 2, "small") for size in args.memory_sizes]
-        cluster = None
-        for size, workers, engine in plan:
-            out = work / f"out-{size}-{workers}-{engine}.jsonl"
-            folder = work / {"small": f"small-{size}", "fixed": f"fixed-{workers}"}.get(engine, f"docs-{size}")
-            extra = ["--workers", str(workers)]
-            if engine == "dask":
-                cluster = dask_cluster(workers)
-                extra = ["--engine", "dask", "--scheduler", cluster.scheduler_address]
-            say(f"{size} documents, {workers} workers, {engine} engine ...")
-            row = {"size": size, "workers": workers, "engine": "local" if engine in ("small", "fixed") else engine,
-                   "documents_kind": {"small": "small", "fixed": "fixed cost"}.get(engine, "mixed"),
-                   **run_classify(folder, out, extra)}
-            fixed = next((r["wall_s"] for r in rows if r["documents_kind"] == "fixed cost" and r["workers"] == workers),
-                         None)
-            if engine == "local" and fixed is not None:
-                # throughput once the run is under way: documents over the time beyond a run's fixed cost
-                row["docs_per_s_beyond_fixed"] = round(size / max(row["wall_s"] - fixed, 1e-9), 2)
-            if cluster is not None:
-                cluster.close()
-                cluster = None
-            rows.append(row)
-            say(json.dumps(row))
-            report(rows, pool, small, args.out)     # after every run, so an interrupted benchmark keeps its figures
+            compared += [(args.dask_size, 2, "local"), (args.dask_size, 2, "dask")]
+        once = [(size, 2, "small") for size in args.memory_sizes]
+        tried: dict[tuple, list[dict]] = {}
+        rounds = [compared] * max(1, args.repeats) + [once]
+        for number, plan in enumerate(rounds, 1):
+            for size, workers, engine in plan:
+                say(f"round {number}/{len(rounds)}: {size} documents, {workers} workers, {engine} engine ...")
+                row = run_one(work, size, workers, engine)
+                say(json.dumps(row))
+                tried.setdefault((size, workers, engine), []).append(row)
+            rows = fastest(tried, compared + once)
+            report(rows, pool, small, args.out)     # after every round, so an interrupted benchmark keeps its figures
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
@@ -187,8 +217,13 @@ def report(rows: list[dict], pool: list[Path], small: list[Path], out: Path) -> 
     for size in sorted({r["size"] for r in rows}):
         one, two = find(size, 1), find(size, 2)
         if one and two:
-            checks.append({"check": f"2 workers vs 1 at {size} docs (wall)", "ratio": round(one["wall_s"] / two["wall_s"], 2),
-                           "target": ">= 1.8"})
+            check = {"check": f"2 workers vs 1 at {size} docs (wall)", "ratio": round(one["wall_s"] / two["wall_s"], 2),
+                     "target": ">= 1.8"}
+            f1, f2 = find(1, 1, kind="fixed cost"), find(2, 2, kind="fixed cost")
+            if f1 and f2:   # the best a perfect split of the work could give, with these fixed costs
+                work = one["wall_s"] - f1["wall_s"]
+                check["bound"] = round(one["wall_s"] / (f2["wall_s"] + work / 2), 2)
+            checks.append(check)
             if "docs_per_s_beyond_fixed" in one and "docs_per_s_beyond_fixed" in two:
                 checks.append({"check": f"2 workers vs 1 at {size} docs (throughput beyond the fixed cost of a run)",
                                "ratio": round(two["docs_per_s_beyond_fixed"] / one["docs_per_s_beyond_fixed"], 2),
@@ -205,6 +240,9 @@ def report(rows: list[dict], pool: list[Path], small: list[Path], out: Path) -> 
     machine = {"cpus": os.cpu_count(), "usable_cpus": len(os.sched_getaffinity(0)), "python": platform.python_version(),
                "platform": platform.platform(), "memory_gb": round(psutil.virtual_memory().total / 2**30, 1),
                "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
+    fixed_rows = [r for r in rows if r["documents_kind"] == "fixed cost"]
+    fixed_text = " and ".join(f"{r['wall_s']} s with {r['workers']} worker{'s' if r['workers'] > 1 else ''}"
+                              for r in fixed_rows) or "not measured in this run"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.with_suffix(".json").write_text(json.dumps({"machine": machine, "pool": [p.name for p in pool],
                                                     "small_pool": [p.name for p in small],
@@ -215,26 +253,29 @@ def report(rows: list[dict], pool: list[Path], small: list[Path], out: Path) -> 
              "(project examples + real PDFs/pages up to 150 KB from ../shared/realdocs) copied round-robin; "
              "small documents: the 3 project examples (PDF, web page, text digest) copied round-robin.", "",
              "Load = 1-minute load average before / after the run (other jobs share this machine).", "",
-             "| docs | kind | workers | engine | wall s | first document s | docs/s (wall) | docs/s beyond the fixed cost | peak RSS MB (all processes) | errors | load |",
-             "|---:|---|---:|---|---:|---:|---:|---:|---:|---:|---|"]
+             "| docs | kind | workers | engine | wall s (fastest) | every run's wall s | first document s | docs/s (wall) | docs/s beyond the fixed cost | peak RSS MB (all processes) | errors | load |",
+             "|---:|---|---:|---|---:|---|---:|---:|---:|---:|---:|---|"]
     for r in rows:
-        lines.append(f"| {r['size']} | {r['documents_kind']} | {r['workers']} | {r['engine']} | {r['wall_s']} | {r['startup_s']} | {r['docs_per_s']} | "
+        lines.append(f"| {r['size']} | {r['documents_kind']} | {r['workers']} | {r['engine']} | {r['wall_s']} | {', '.join(map(str, r.get('walls', [r['wall_s']])))} | {r['startup_s']} | {r['docs_per_s']} | "
                      f"{r.get('docs_per_s_beyond_fixed', '-')} | {r['peak_rss_mb']} | {r['errors']} | {r['load_before']} / {r['load_after']} |")
-    lines += ["", "| check | measured | target |", "|---|---:|---|"]
-    lines += [f"| {c['check']} | {c['ratio']} | {c['target']} |" for c in checks]
+    lines += ["", "| check | measured | target | best possible with this run's fixed costs |", "|---|---:|---|---:|"]
+    lines += [f"| {c['check']} | {c['ratio']} | {c['target']} | {c.get('bound', '-')} |" for c in checks]
     lines += ["", "Notes:", "",
               f"- A load average above the {machine['usable_cpus']} usable cores means other jobs held the CPU: "
               "each process then gets a share of a core, and a second worker buys only its own share, so the "
               "2-worker speedup measured here is a floor set by the machine, not by the runner. Compare runs "
               "whose load columns are close to the core count or below.",
-              "- Fixed cost = the wall time of a run over one tiny document per worker (start the workers, import the "
-              "libraries, load the model, warm up, write, exit): about 3 s, the same for 1 and 2 workers, since the "
-              "workers start side by side. Throughput beyond it = documents / (wall - fixed cost): what a second "
-              "worker buys once a run is under way; the wall ratio also counts the fixed cost, which no worker "
-              "count can shorten, so at 100 documents (about 5 s of work) it caps the wall ratio near 1.5.",
+              "- Fixed cost = the wall time of a run over one tiny document per worker (start `hrc`, start the "
+              "workers, import, load the served model arrays, warm up, build the place tables, write, exit): "
+              f"{fixed_text}, about the same for 1 and 2 workers, since the workers start side by side. "
+              "Throughput beyond it = documents / (wall - fixed cost): what a second worker buys once a run is "
+              "under way. The wall ratio also counts the fixed cost, which no worker count can shorten: with "
+              "fixed cost F and one worker's work W it cannot exceed (F + W) / (F + W / 2).",
+              "- Each configuration ran in rounds beside the others and the fastest run is kept (every run's "
+              "wall time is listed): on this shared machine the same run varies by 10-20% from one minute to "
+              "the next.",
               "- First document = time to the first written document (the largest inputs start first, so this "
-              "is no longer a start-up time): each worker loads the model and builds the "
-              "place tables once (about 300 MB resident per worker since the gazetteer became a token index; about 1 GB before).",
+              "is no longer a start-up time): each worker loads the model and the place tables once.",
               "- Peak RSS of the dask row counts the `hrc` client only: the LocalCluster's workers (and their "
               "worker processes) live inside the benchmark process."]
     out.write_text("\n".join(lines) + "\n")

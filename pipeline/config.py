@@ -25,6 +25,12 @@ SEGMENTS_FILE = CORPUS_DIR / "segments.jsonl"
 SCHEMA_FILE = PACKAGE_DIR / "schema" / "output.schema.json"
 
 
+def user_cache_dir() -> Path:
+    """Where the pipeline keeps what it can rebuild (fetched pages, the place tables):
+    ``$XDG_CACHE_HOME/hrc-pipeline`` (``~/.cache/hrc-pipeline``)."""
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "hrc-pipeline"
+
+
 def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
     out = copy.deepcopy(base)
     for key, value in (over or {}).items():

@@ -17,8 +17,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
 
-import requests
-
 from ..errors import FetchFailed, TooLarge
 from .fetch_cache import CacheEntry, FetchCache, default_cache_dir
 from .host_slots import host_slot
@@ -79,6 +77,8 @@ def fetch(url: str, settings: dict) -> Fetched:
 
 def _download(url: str, settings: dict, stale: CacheEntry | None):
     """(Fetched, etag, last_modified), or None when a stale copy is still valid."""
+    import requests   # here, not at the top: a batch of local files never pays its import
+
     session = requests.Session()
     session.max_redirects = settings["max_redirects"]
     headers = {"User-Agent": settings["user_agent"]}

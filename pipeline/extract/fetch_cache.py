@@ -16,12 +16,12 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from ..config import user_cache_dir
 from ..records import atomic_path
 
 
 def default_cache_dir() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "hrc-pipeline" / "http"
+    return user_cache_dir() / "http"
 
 
 @dataclass
