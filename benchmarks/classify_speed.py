@@ -3,8 +3,10 @@
 Usage:
     nice python benchmarks/classify_speed.py [--model VERSION] [--practices 4000] [--quiet]
 
-Times ``TaggerBundle.score_texts`` (all three label sets: every score and every
-``predicted`` flag) on the corpus's held-out practices, repeated to
+Times ``score_texts`` (all three label sets: every score and every ``predicted``
+flag) of the default model's served form (the arrays ``hrc classify`` reads, see
+``pipeline/served.py``) and of the full scikit-learn model it was exported from,
+on the corpus's held-out practices, repeated to
 ``--practices`` texts, pinned to one CPU and one BLAS/torch thread, counted in
 CPU time of this process (the machines are shared, so wall time would measure
 the neighbours); best of ``--rounds``. Two call patterns: one large batch, and documents of 10
@@ -36,7 +38,7 @@ from threadpoolctl import threadpool_limits  # noqa: E402
 from tqdm import tqdm  # noqa: E402
 
 from pipeline.corpus import load_practices, training_text  # noqa: E402
-from pipeline.models import load_model  # noqa: E402
+from pipeline.models import load_model, load_scorer  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results"
 REQUIRED = 2000.0
@@ -65,12 +67,14 @@ def main(argv=None) -> None:
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
     bundle = load_model(args.model)
+    served = load_scorer(args.model)
     base = [training_text(r) for r in load_practices() if r.get("split") == "test"]
     texts = (base * (args.practices // len(base) + 1))[:args.practices]
     words = bundle.estimators["themes"].features_.transformer_list[0][1]
     rows = []
-    cases = [(f"default model {bundle.version}", bundle.score_texts),
-             ("floor: word TF-IDF only", words.transform)]
+    cases = [(f"default model {bundle.version}, served form (what classifying uses)", served.score_texts),
+             (f"default model {bundle.version}, full scikit-learn model", bundle.score_texts),
+             ("floor: word TF-IDF only (scikit-learn's vectoriser)", words.transform)]
     try:
         from pipeline.classify.alternatives import packaged_minilm
 

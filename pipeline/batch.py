@@ -81,7 +81,8 @@ def _model_identity(stage: str, model: str | TaggerBundle | None) -> tuple[Any, 
     if isinstance(model, TaggerBundle):
         return model, f"{model.version}:{model.card.get('model_sha256')}"
     folder = resolve(model)
-    return str(folder), f"{folder.name}:{read_card(folder).get('model_sha256')}"
+    card = read_card(folder)   # both files: a served form added later must not mix into a resumed run
+    return str(folder), f"{folder.name}:{card.get('model_sha256')}:{card.get('served_sha256')}"
 
 
 def _engine(name: str, init: dict, settings: dict, workers: int | None, scheduler: Any, inputs: int):

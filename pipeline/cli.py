@@ -295,7 +295,7 @@ def models_list():
 @models.command("trust")
 @click.argument("folder", type=click.Path(exists=True, file_okay=False))
 def models_trust(folder):
-    """Allow loading a model folder trained elsewhere (models are pickles: trust their source).
+    """Allow unpickling a model folder trained elsewhere (its served arrays need no trust).
 
     Example: hrc models trust ~/Downloads/tagger-1234abcd-5678ef
     """
@@ -305,6 +305,28 @@ def models_trust(folder):
     except PipelineError as exc:
         raise click.ClickException(f"{exc} ({exc.code})") from exc
     click.echo(f"trusted {folder} (sha256 {digest[:12]}…)", err=True)
+
+
+@models.command("add-served-form")
+@click.argument("folder", type=click.Path(exists=True, file_okay=False))
+def models_add_served_form(folder):
+    """Write the served form (plain arrays) of a model folder saved without one.
+
+    Classifying and segmenting read it instead of the pickle, so workers start without
+    scikit-learn. Folders written by `hrc train` or `hrc train-segmenter` already have one.
+
+    Example: hrc models add-served-form models/tagger-1234abcd-5678ef
+    """
+    from .models import add_served_form
+    from .errors import NotServable
+
+    try:
+        digest = add_served_form(folder)
+    except NotServable as exc:
+        raise click.ClickException(f"{folder} cannot be served from arrays: {exc}; it is loaded from its pickle") from exc
+    except PipelineError as exc:
+        raise click.ClickException(f"{exc} ({exc.code})") from exc
+    click.echo(f"served form written to {folder} (sha256 {digest[:12]}…)", err=True)
 
 
 @models.command("compare")

@@ -72,3 +72,8 @@ class ModelError(PipelineError):
 
 class CorpusError(PipelineError):
     code = "E200"
+
+
+class NotServable(ValueError):
+    """A fitted model uses a part the served form (plain arrays) does not reproduce; it is
+    saved and loaded from its pickle only."""

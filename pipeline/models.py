@@ -22,16 +22,14 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any, Callable
 
-import numpy as np
-
 from .config import MODELS_DIR
 from .corpus import Taxonomy, load_taxonomy
-from .errors import ModelError
+from .errors import ModelError, NotServable
 from .records import atomic_path
-from .served import SERVED_FILE, NotServable
 
 log = logging.getLogger(__name__)
 MODEL_FILE = "model.joblib"
+SERVED_FILE = "served.npz"   # the served form: plain arrays (pipeline/served.py)
 CARD_FILE = "card.json"
 DEFAULT_POINTER = "DEFAULT"
 TRUST_FILE = "TRUSTED"  # SHA-256 of every model file trained here (or trusted by hand), one per line
@@ -48,8 +46,10 @@ class TaggerBundle:
     def version(self) -> str:
         return self.card.get("version", "unsaved")
 
-    def score_texts(self, texts: list[str]) -> dict[str, tuple[list[str], np.ndarray, np.ndarray]]:
-        """Per label set: (labels, scores (n, L), predicted mask (n, L))."""
+    def score_texts(self, texts: list[str]) -> dict[str, tuple[list[str], Any, Any]]:
+        """Per label set: (labels, scores (n, L), predicted mask (n, L)), NumPy arrays."""
+        import numpy as np   # here: the parent of a batch imports this module, and needs no NumPy
+
         out = {}
         features: dict[int, object] = {}  # estimators sharing one featuriser read the texts once
         for name, estimator in self.estimators.items():
@@ -197,7 +197,10 @@ def add_served_form(folder: str | Path, models_dir: str | Path = MODELS_DIR) -> 
 
     folder = Path(folder)
     card = checked_card(folder, models_dir)
-    obj = joblib.load(folder / MODEL_FILE)
+    try:
+        obj = joblib.load(folder / MODEL_FILE)
+    except Exception as exc:  # the hash matched, so this is a library mismatch
+        raise ModelError(f"cannot load {folder / MODEL_FILE} with this library set ({exc})") from exc
     if card.get("kind") == "segmenter":
         from .segment.served import save_served_role_tagger as write
     else:
@@ -296,7 +299,7 @@ def load_scorer(name: str | Path | None = None, models_dir: str | Path = MODELS_
     check_taxonomy(folder, card, taxonomy)
     from .classify.served import ServedTagger
 
-    return ServedTagger.load(served, card)
+    return ServedTagger.load(served, card)   # a malformed file is a ModelError, as a tampered one
 
 
 def load_model(name: str | Path | None = None, models_dir: str | Path = MODELS_DIR,

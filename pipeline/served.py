@@ -13,7 +13,8 @@ This module holds what the tagger's and the segmenter's served forms share:
 the TF-IDF transform (the same arithmetic as scikit-learn's ``TfidfVectorizer``
 with ``sublinear_tf`` and an L2 norm), sklearn's default word analyzer, accent
 stripping, a logistic function, and the file format. Scores agree with the
-scikit-learn objects to float32 rounding (``tests/test_served.py``).
+scikit-learn objects to float32 rounding (within 1e-5; ``tests/classify/test_served.py``
+and ``tests/segment/test_served.py`` compare them on the corpus).
 """
 from __future__ import annotations
 
@@ -27,14 +28,12 @@ from typing import Any, Callable
 
 import numpy as np
 
-from .errors import ModelError
+from .errors import ModelError, NotServable  # noqa: F401  (NotServable: raised by the exporters)
 
-SERVED_FILE = "served.npz"
 FORMAT_VERSION = 1
-
-
-class NotServable(ValueError):
-    """The fitted model uses a part the served form does not reproduce (it stays pickle-only)."""
+# The token patterns a served file may name (the stems analyzer's and scikit-learn's default):
+# a file from elsewhere is data, and should not bring its own regular expression.
+KNOWN_TOKEN_PATTERNS = (r"(?u)\b[^\W\d_][\w'-]+\b", r"(?u)\b\w\w+\b")
 
 
 def strip_accents(text: str) -> str:
@@ -70,6 +69,8 @@ class WordAnalyzer:
     accents: bool = False
 
     def __post_init__(self):
+        if self.token_pattern not in KNOWN_TOKEN_PATTERNS:
+            raise ModelError(f"unknown token pattern {self.token_pattern!r} in a served model")
         self._pattern = re.compile(self.token_pattern)
 
     def __call__(self, text: str) -> list[str]:
@@ -196,9 +197,14 @@ def write_served(path: str | Path, meta: dict[str, Any], arrays: dict[str, np.nd
 def read_served(path: str | Path) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
     """The header and arrays of a served file; a damaged or foreign file is a ModelError."""
     try:
-        with np.load(path, allow_pickle=False) as archive:
+        archive = np.load(path, allow_pickle=False)
+        if not isinstance(archive, np.lib.npyio.NpzFile):
+            raise ValueError("not an .npz archive")
+        with archive:
             arrays = {key: archive[key] for key in archive.files}
         meta = json.loads(arrays.pop("__meta__").tobytes().decode("utf-8"))
+        if not isinstance(meta, dict):
+            raise ValueError("its header is not a JSON object")
     except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as exc:
         raise ModelError(f"cannot read {path}: {exc}") from exc
     if meta.get("format") != FORMAT_VERSION:

@@ -28,7 +28,7 @@ DEFAULT_THRESHOLDS = (0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6)
 MIN_CLASS_EXAMPLES = 3
 
 
-from .stems import COMBINING_MARK, WORD_PATTERN, StemmedWords  # noqa: F401  (pickles name them here)
+from .stems import COMBINING_MARK, WORD_PATTERN, StemmedWords  # noqa: F401  (pickles name StemmedWords here)
 
 
 def _sigmoid_scores(features, W, intercept, a, c) -> np.ndarray:

@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import ModelError
 from ..served import (NotServable, TfidfTable, WordAnalyzer, logistic, read_served, vectorizer_check,
                       vectorizer_terms, write_served)
 from .stems import StemmedWords
@@ -52,6 +53,8 @@ def export_tagger(bundle) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
     arrays: dict[str, np.ndarray] = {}
     tables: dict[int, int] = {}
     for name, estimator in bundle.estimators.items():
+        if not hasattr(estimator, "features_"):
+            raise NotServable(f"the {name} model does not read texts through a TF-IDF featuriser")
         if getattr(estimator, "vectors_", None) is not None:
             raise NotServable("the word-vector view is not served")
         key = id(estimator.features_)
@@ -84,6 +87,10 @@ def export_tagger(bundle) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
 # -- serving (NumPy only) ----------------------------------------------------------
 def _analyzer(spec: dict[str, Any]):
     if spec["kind"] == "stems":
+        import snowballstemmer
+
+        if spec["language"] not in snowballstemmer.algorithms():
+            raise ValueError(f"no Snowball stemmer for {spec['language']!r}")
         return StemmedWords(tuple(spec["ngram_range"]), spec["language"])
     return WordAnalyzer(spec["token_pattern"], tuple(spec["ngram_range"]), spec["lowercase"], spec["accents"])
 
@@ -103,8 +110,28 @@ class ServedTagger:
 
     @classmethod
     def load(cls, path: str | Path, card: dict[str, Any] | None = None) -> "ServedTagger":
+        """The tagger in a served file; a file whose arrays do not fit together is a ModelError."""
         meta, arrays = read_served(path)
-        return cls(meta, arrays, card)
+        try:
+            tagger = cls(meta, arrays, card)
+            tagger.check()
+        except (KeyError, TypeError, AttributeError, ValueError, IndexError) as exc:
+            raise ModelError(f"{path} is not a served tagger this code can read ({type(exc).__name__}: {exc})") from exc
+        return tagger
+
+    def check(self) -> None:
+        """Every array the right shape for its table and label set (raises ValueError)."""
+        for name, entry in self.sets.items():
+            width = len(entry["classes"]) if entry["kind"] == MULTI else len(self.arrays[f"{name}.positions"])
+            expected = (len(self.tables[entry["table"]].terms), width)
+            if self.arrays[f"{name}.W"].shape != expected:
+                raise ValueError(f"{name} weights are {self.arrays[f'{name}.W'].shape}, expected {expected}")
+            for part in ("intercept", "a", "c") + (("thresholds", "fixed") if entry["kind"] == MULTI else ()):
+                if self.arrays[f"{name}.{part}"].shape != (width,):
+                    raise ValueError(f"{name}.{part} does not have {width} values")
+        for table in self.tables:
+            if table.idf.shape != (len(table.terms),):
+                raise ValueError("IDF weights and vocabulary differ in length")
 
     @property
     def version(self) -> str:

@@ -2,9 +2,9 @@
 
 Each :class:`Sandbox` is a child Python process (started with ``subprocess``, so
 it also works inside daemonic Dask workers) that loads the model once and then
-runs documents one at a time, sent over a pipe. It reads the models' served
-forms (plain arrays), so it starts without importing scikit-learn: about 0.5 s
-instead of 2. A document that overruns the
+runs documents one at a time, sent over a pipe. Given a model folder (and no
+``--explain``), it reads the models' served forms (plain arrays), so it starts
+without importing scikit-learn: ready in about 0.35 s instead of 2. A document that overruns the
 time limit cannot be interrupted from inside (a C extension may never return to
 the interpreter), so the parent kills the whole process and starts a fresh one:
 that is the only limit that really holds. The child dies with its parent

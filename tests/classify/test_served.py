@@ -13,7 +13,7 @@ from pipeline.corpus import load_practices, training_text
 from pipeline.document import Document, Practice
 from pipeline.errors import ModelError
 from pipeline.models import TaggerBundle, default_version, load_scorer
-from pipeline.served import SERVED_FILE
+from pipeline.models import SERVED_FILE
 from tests.conftest import ROOT
 
 
@@ -84,3 +84,61 @@ def test_a_worker_that_classifies_never_imports_sklearn():
         "print(','.join(heavy) or 'none')\n")
     out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "none", out.stdout
+
+
+def test_add_served_form_to_a_folder_saved_without_one(model_copy, served):
+    """`hrc models add-served-form` gives an older folder its arrays; the scores are the served default's."""
+    import json
+
+    from pipeline.models import read_card
+
+    (model_copy / SERVED_FILE).unlink()
+    card = read_card(model_copy)
+    card.pop("served_sha256")
+    (model_copy / "card.json").write_text(json.dumps(card), encoding="utf-8")
+    assert isinstance(load_scorer(model_copy), TaggerBundle)      # no arrays: the pickle
+    done = subprocess.run([sys.executable, "-m", "pipeline.cli", "models", "add-served-form", str(model_copy)],
+                          capture_output=True, text=True, cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    assert read_card(model_copy)["served_sha256"]
+    again = load_scorer(model_copy)
+    assert isinstance(again, ServedTagger)
+    texts = [training_text(r) for r in load_practices()[:40]]
+    for name, (labels, proba, predicted) in served.score_texts(texts).items():
+        np.testing.assert_array_equal(again.score_texts(texts)[name][1], proba)
+
+
+def test_a_model_the_arrays_cannot_represent_keeps_its_pickle_only(tmp_path):
+    """Character n-grams are not in the served form: such a model is saved and loaded from its pickle."""
+    from pipeline.classify.estimators import MultiLabelTagger, SingleLabelTagger
+    from pipeline.models import load_model, save_model
+
+    records = [r for r in load_practices() if r.get("split") == "train"][:120]
+    texts = [training_text(r) for r in records]
+    themes = sorted({t for r in records for t in r["themes"]})[:4]
+    Y = np.array([[t in r["themes"] for t in themes] for r in records], dtype=int)
+    params = dict(char_ngrams=(3, 4), max_char_features=2000, max_word_features=2000, cv_folds=2)
+    tagger = MultiLabelTagger(**params).fit(texts, Y, classes=themes)
+    with_pillar = [(t, r["pillar"]) for t, r in zip(texts, records) if r.get("pillar")]
+    pillar = SingleLabelTagger(**params, features=tagger.features_).fit(*map(list, zip(*with_pillar)))
+    bundle = TaggerBundle({"themes": tagger, "principles": tagger, "pillar": pillar},
+                          {"version": "chars", "taxonomy_version": load_model().card["taxonomy_version"]})
+    folder = save_model(bundle, tmp_path / "chars")
+    assert not (folder / SERVED_FILE).exists() and "served_sha256" not in bundle.card
+    assert isinstance(load_scorer(folder, models_dir=tmp_path), TaggerBundle)
+
+
+def test_a_served_file_whose_arrays_do_not_fit_is_a_clear_error(tmp_path):
+    """A hash-consistent file from elsewhere is data: wrong shapes or a foreign regex are refused."""
+    from pipeline.served import read_served, write_served
+
+    meta, arrays = read_served(MODELS_DIR / default_version() / SERVED_FILE)
+    arrays["themes.W"] = arrays["themes.W"][:100]
+    write_served(tmp_path / "short.npz", meta, arrays)
+    with pytest.raises(ModelError, match="not a served tagger"):
+        ServedTagger.load(tmp_path / "short.npz")
+    meta, arrays = read_served(MODELS_DIR / default_version() / SERVED_FILE)
+    meta["tables"][0].update(kind="words", token_pattern="(a+)+$", lowercase=True, accents=False)
+    write_served(tmp_path / "regex.npz", meta, arrays)
+    with pytest.raises(ModelError, match="token pattern"):
+        ServedTagger.load(tmp_path / "regex.npz")
