@@ -22,6 +22,7 @@ import json
 import re
 import unicodedata
 import zipfile
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
@@ -146,13 +147,9 @@ class TfidfTable:
         self.analyzer = analyzer
         self.sublinear = sublinear
 
-    def counts(self, text: str) -> dict[int, float]:
-        vocabulary, row = self.vocabulary, {}
-        for term in self.analyzer(text):
-            j = vocabulary.get(term)
-            if j is not None:
-                row[j] = row.get(j, 0) + 1
-        return row
+    def counts(self, text: str) -> dict[int, int]:
+        """Column -> how often the text holds that term (known terms only)."""
+        return Counter([j for j in map(self.vocabulary.get, self.analyzer(text)) if j is not None])
 
     def transform(self, texts: list[str]) -> Rows:
         rows = rows_from_counts([self.counts(t) for t in texts], len(self.terms))
@@ -161,12 +158,11 @@ class TfidfTable:
             np.log(data, out=data)
             data += np.float32(1.0)
         data *= self.idf[rows.indices]
-        squares = data.astype(np.float64) ** 2
-        for i in range(rows.shape[0]):
-            a, b = rows.indptr[i], rows.indptr[i + 1]
-            norm = np.sqrt(squares[a:b].sum())
-            if norm > 0:
-                data[a:b] /= np.float32(norm)
+        filled = np.flatnonzero(np.diff(rows.indptr))
+        if len(filled):
+            norms = np.sqrt(np.add.reduceat(data.astype(np.float64) ** 2, rows.indptr[filled]))
+            lengths = np.diff(rows.indptr)[filled]
+            data /= np.repeat(np.where(norms > 0, norms, 1.0).astype(np.float32), lengths)
         return rows
 
 
