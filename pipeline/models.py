@@ -287,13 +287,13 @@ def checked_served(folder: Path, card: dict[str, Any]) -> Path | None:
 
 
 def load_scorer(name: str | Path | None = None, models_dir: str | Path = MODELS_DIR,
-                taxonomy: Taxonomy | None = None, explain: bool = False):
-    """What classifying needs: a ServedTagger when the folder has a served form and no
-    explanations are asked for, else the full TaggerBundle. Both give ``score_texts``
-    and ``card`` with the same meaning."""
+                taxonomy: Taxonomy | None = None):
+    """What classifying needs: a ServedTagger when the folder has a served form, else the
+    full TaggerBundle. Both give ``score_texts``, ``card`` and explanations with the same
+    meaning."""
     folder = resolve(name, models_dir)
     card = read_card(folder)
-    served = None if explain else checked_served(folder, card)
+    served = checked_served(folder, card)
     if served is None:
         return load_model(folder, models_dir, taxonomy)
     check_taxonomy(folder, card, taxonomy)

@@ -8,20 +8,17 @@ that drove it (see :mod:`pipeline.classify.explain`).
 from __future__ import annotations
 
 from ..document import Document, LabelScore
-from ..errors import ModelError
-from ..models import TaggerBundle, load_scorer
+from ..models import load_scorer
 
 __all__ = ["classify"]
 
 
 def classify(doc: Document, model=None, explain: bool = False, explain_terms: int = 5) -> Document:
     """Score ``doc``'s practices with ``model`` (a TaggerBundle or its served form, a
-    ServedTagger; default: the default model). Explanations need a TaggerBundle."""
+    ServedTagger, which score alike; default: the default model's served form)."""
     if not doc.practices:
         return doc
-    model = model or load_scorer(explain=explain)
-    if explain and not isinstance(model, TaggerBundle):
-        raise ModelError("explanations need the full model: load it with load_model(), not load_scorer()")
+    model = model or load_scorer()
     scored = model.score_texts([p.text for p in doc.practices])
     for i, practice in enumerate(doc.practices):
         for name, (labels, proba, predicted) in scored.items():

@@ -84,9 +84,42 @@ def _surface_forms(estimator, text: str) -> dict[str, str]:
     return analyzer.surface_forms(text) if hasattr(analyzer, "surface_forms") else {}
 
 
+def _entry(pairs, readable: dict[str, str], top_terms: int) -> list[dict]:
+    """The ``top_terms`` (term, share) pairs with the largest positive shares, terms as the text's words."""
+    words = sorted(((readable.get(term, term), float(share)) for term, share in pairs if share > 0),
+                   key=lambda t: -t[1])
+    return [{"term": term, "weight": round(share, 4)} for term, share in words[:top_terms]]
+
+
+def explain_served(model, text: str, chosen: dict[str, list[str]], top_terms: int = 5) -> dict:
+    """:func:`explain` for a served model (:class:`~pipeline.classify.served.ServedTagger`)."""
+    parts = sentences(text)
+    out: dict[str, dict] = {}
+    for name, labels in chosen.items():
+        if not labels:
+            continue
+        sentence_scores = model.scores(name, parts)
+        classes = model.sets[name]["classes"]
+        table = model.term_weights(name, labels[0])[0]
+        row = table.transform([text])             # once per set, not per label
+        readable = table.analyzer.surface_forms(text) if hasattr(table.analyzer, "surface_forms") else {}
+        out[name] = {}
+        for label in labels:
+            coef = model.term_weights(name, label)[1]
+            j = classes.index(label)
+            best = int(np.argmax(sentence_scores[:, j]))
+            out[name][label] = {
+                "terms": _entry(((table.terms[i], v * coef[i]) for i, v in zip(row.indices, row.data)),
+                                readable, top_terms),
+                "sentence": parts[best], "sentence_score": round(float(sentence_scores[best, j]), 4)}
+    return out
+
+
 def explain(model: TaggerBundle, text: str, chosen: dict[str, list[str]], top_terms: int = 5) -> dict:
     """For each label set, for each label in ``chosen[set]``: its top terms
     (term and share of the linear score) and the sentence that scores highest."""
+    if not isinstance(model, TaggerBundle):
+        return explain_served(model, text, chosen, top_terms)
     parts = sentences(text)
     out: dict[str, dict] = {}
     for name, labels in chosen.items():
@@ -105,12 +138,8 @@ def explain(model: TaggerBundle, text: str, chosen: dict[str, list[str]], top_te
             coef = _coefficients(estimator, j, row)
             if coef is not None and row is not None:
                 idx, values = row.indices, row.data
-                shares = values * coef[idx]
-                words = [(readable.get(term, term), float(s)) for term, s in
-                         ((names[i][len(WORD_FEATURES):], s) for i, s in zip(idx, shares)
-                          if s > 0 and names[i].startswith(WORD_FEATURES))]
-                words.sort(key=lambda t: -t[1])
-                entry["terms"] = [{"term": term, "weight": round(share, 4)} for term, share in words[:top_terms]]
+                entry["terms"] = _entry(((names[i][len(WORD_FEATURES):], s) for i, s in zip(idx, values * coef[idx])
+                                         if names[i].startswith(WORD_FEATURES)), readable, top_terms)
             best = int(np.argmax(sentence_scores[:, j]))
             entry["sentence"] = parts[best]
             entry["sentence_score"] = round(float(sentence_scores[best, j]), 4)

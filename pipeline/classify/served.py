@@ -6,9 +6,9 @@ pillar's calibrated multiclass model) into arrays; :class:`ServedTagger`
 scores texts from them with the same ``score_texts`` contract as the bundle,
 so :func:`pipeline.classify.classify` takes either. Models with a part the
 arrays do not reproduce (character n-grams, the word-vector view, a two-class
-pillar) raise :class:`~pipeline.served.NotServable` and keep only their pickle.
-Explanations need the full model (its feature names and per-view
-coefficients), so ``--explain`` loads the pickle.
+pillar) raise :class:`~pipeline.errors.NotServable` and keep only their pickle.
+Explanations read the same arrays (:meth:`ServedTagger.term_weights`), so
+``--explain`` scores exactly as a plain run does.
 """
 from __future__ import annotations
 
@@ -164,6 +164,22 @@ class ServedTagger:
         keep = proba[np.arange(n), top] >= entry["min_score"]
         predicted[np.arange(n)[keep], top[keep]] = True
         return proba, predicted
+
+    def scores(self, name: str, texts: list[str]) -> np.ndarray:
+        """One label set's scores for ``texts`` (n, L)."""
+        entry = self.sets[name]
+        features = self.tables[entry["table"]].transform(list(texts))
+        return (self._multi(name, features) if entry["kind"] == MULTI else self._single(name, entry, features))[0]
+
+    def term_weights(self, name: str, label: str) -> tuple[TfidfTable, np.ndarray]:
+        """The table a label set reads and the coefficient of each of its terms for ``label``:
+        a term's share of the label's linear score is its TF-IDF value times this."""
+        entry = self.sets[name]
+        j = entry["classes"].index(label)
+        W = self.arrays[f"{name}.W"]
+        if entry["kind"] == SINGLE:   # columns follow the linear model's classes: find the label's
+            j = int(np.flatnonzero(self.arrays[f"{name}.positions"] == j)[0])
+        return self.tables[entry["table"]], W[:, j]
 
     def score_texts(self, texts: list[str]) -> dict[str, tuple[list[str], np.ndarray, np.ndarray]]:
         """Per label set: (labels, scores (n, L), predicted mask (n, L)), as TaggerBundle gives."""

@@ -2,9 +2,9 @@
 
 Each :class:`Sandbox` is a child Python process (started with ``subprocess``, so
 it also works inside daemonic Dask workers) that loads the model once and then
-runs documents one at a time, sent over a pipe. Given a model folder (and no
-``--explain``), it reads the models' served forms (plain arrays), so it starts
-without importing scikit-learn: ready in about 0.35 s instead of 2. A document that overruns the
+runs documents one at a time, sent over a pipe. Given a model folder, it reads
+the models' served forms (plain arrays), so it starts without importing
+scikit-learn: ready in about 0.35 s instead of 2. A document that overruns the
 time limit cannot be interrupted from inside (a C extension may never return to
 the interpreter), so the parent kills the whole process and starts a fresh one:
 that is the only limit that really holds. The child dies with its parent
@@ -233,7 +233,7 @@ def child_main(task_fd: int, result_fd: int) -> None:
     model = init.get("model")
     if init["stage"] == "classify" and not isinstance(model, TaggerBundle):
         try:   # the served arrays when the model has them: no scikit-learn import, no unpickle
-            model = load_scorer(model, explain=bool(init["settings"].get("classify", {}).get("explain")))
+            model = load_scorer(model)
         except PipelineError as exc:
             results.send(("failed", str(exc)))
             return

@@ -6,11 +6,9 @@ import sys
 import numpy as np
 import pytest
 
-from pipeline.classify import classify
 from pipeline.classify.served import ServedTagger
 from pipeline.config import MODELS_DIR
 from pipeline.corpus import load_practices, training_text
-from pipeline.document import Document, Practice
 from pipeline.errors import ModelError
 from pipeline.models import TaggerBundle, default_version, load_scorer
 from pipeline.models import SERVED_FILE
@@ -39,12 +37,28 @@ def test_served_scores_equal_the_full_models_on_held_out_practices(default_model
         assert (fast[name][2] == predicted).all(), name
 
 
-def test_explanations_load_the_full_model(served):
-    assert isinstance(load_scorer(explain=True), TaggerBundle)
-    doc = Document(doc_id="d1", source="desks.txt", kind="text", practices=[Practice("d1-01", title="Tenant desks", text=(
-        "The city opened advice desks where tenants facing eviction meet a lawyer free of charge."))])
-    with pytest.raises(ModelError, match="full model"):
-        classify(doc, served, explain=True)
+def test_explanations_from_the_arrays_equal_the_full_models(default_model, served):
+    """--explain reads the served arrays too: same terms, weights and sentences as the pickle gives."""
+    from pipeline.classify.explain import explain
+
+    records = [r for r in load_practices() if r.get("split") == "test"][:25]
+    compared = 0
+    for record in records:
+        text = training_text(record)
+        scored = served.score_texts([text])
+        chosen = {name: [label for label, hit in zip(labels, predicted[0]) if hit]
+                  for name, (labels, _, predicted) in scored.items()}
+        full, fast = explain(default_model, text, chosen), explain(served, text, chosen)
+        assert full.keys() == fast.keys()
+        for name in full:
+            for label, entry in full[name].items():
+                other = fast[name][label]
+                assert other["sentence"] == entry["sentence"]
+                assert abs(other["sentence_score"] - entry["sentence_score"]) <= 1e-4
+                assert [t["term"] for t in other["terms"]] == [t["term"] for t in entry["terms"]]
+                assert all(abs(a["weight"] - b["weight"]) <= 1e-4 for a, b in zip(other["terms"], entry["terms"]))
+                compared += 1
+    assert compared > 50
 
 
 @pytest.fixture
