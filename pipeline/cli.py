@@ -289,7 +289,7 @@ def models_list():
         if "accuracy" in heldout.get("pillar", {}):
             figures += f", pillar accuracy {heldout['pillar']['accuracy']}"
         click.echo(f"{'*' if row['default'] else ' '} {row['version']}  taxonomy {row['taxonomy_version']}  "
-                   f"{row['created'] or ''}  {figures}")
+                   f"{row['created'] or ''}  {'served form' if row['served'] else 'pickle only'}  {figures}")
 
 
 @models.command("trust")

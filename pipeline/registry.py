@@ -146,5 +146,6 @@ def list_models(models_dir: str | Path = MODELS_DIR) -> list[dict]:
             continue
         rows.append({"version": folder.name, "default": folder.name == current,
                      "taxonomy_version": card.get("taxonomy_version"), "created": card.get("created"),
-                     "n_train": card.get("n_train"), "heldout": card.get("metrics", {}).get("heldout", {})})
+                     "n_train": card.get("n_train"), "heldout": card.get("metrics", {}).get("heldout", {}),
+                     "served": bool(card.get("served_sha256"))})   # classified from arrays, or from its pickle
     return sorted(rows, key=lambda r: (r["created"] or "", r["version"]))

@@ -42,3 +42,11 @@ def test_promote_guards_the_default(models_dir):
     assert [row["version"] for row in list_models(models_dir) if row["default"]] == ["retrained"]
     with pytest.raises(Exception, match="no model named 'nope'"):
         promote("nope", models_dir=models_dir)
+
+
+def test_models_list_says_which_models_have_a_served_form(models_dir):
+    card = json.loads((models_dir / "retrained" / "card.json").read_text())
+    card.pop("served_sha256")
+    (models_dir / "retrained" / "card.json").write_text(json.dumps(card))
+    served = {row["version"]: row["served"] for row in list_models(models_dir)}
+    assert served == {default_version(): True, "retrained": False}
