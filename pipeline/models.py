@@ -209,8 +209,7 @@ def add_served_form(folder: str | Path, models_dir: str | Path = MODELS_DIR) -> 
         obj = TaggerBundle(obj, card)
         write = save_served_tagger
     with atomic_path(folder / SERVED_FILE) as tmp:
-        with open(tmp, "wb") as handle:   # np.savez adds ".npz" to a bare path name; a handle keeps it
-            write(obj, handle)
+        write(obj, tmp)
     card["served_sha256"] = sha256_file(folder / SERVED_FILE)
     with atomic_path(folder / CARD_FILE) as tmp:
         tmp.write_text(json.dumps(card, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

@@ -184,10 +184,22 @@ def vectorizer_terms(vectorizer) -> list[str]:
 
 
 # -- the file ------------------------------------------------------------------
-def write_served(path: str | Path, meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
-    """Arrays plus a JSON header in one compressed ``.npz`` (no object arrays, so no pickle)."""
-    header = json.dumps(dict(meta, format=FORMAT_VERSION), ensure_ascii=False)
-    np.savez_compressed(path, __meta__=np.frombuffer(header.encode("utf-8"), dtype=np.uint8), **arrays)
+def write_served(path, meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
+    """Arrays plus a JSON header in one compressed ``.npz`` (no object arrays, so no pickle).
+
+    Written entry by entry with a fixed timestamp, in sorted order, so the same model gives
+    the same bytes (and the same hash on its card) every time it is trained; ``np.savez``
+    would stamp the current time. ``path`` may be a path or a binary file object."""
+    header = json.dumps(dict(meta, format=FORMAT_VERSION), ensure_ascii=False, sort_keys=True)
+    entries = dict(arrays, __meta__=np.frombuffer(header.encode("utf-8"), dtype=np.uint8))
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name in sorted(entries):
+            if entries[name].dtype.hasobject:
+                raise ValueError(f"{name} is an object array, which only a pickle could store")
+            info = zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            with archive.open(info, "w", force_zip64=True) as handle:
+                np.lib.format.write_array(handle, np.ascontiguousarray(entries[name]), allow_pickle=False)
 
 
 def read_served(path: str | Path) -> tuple[dict[str, Any], dict[str, np.ndarray]]:

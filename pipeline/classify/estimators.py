@@ -108,16 +108,20 @@ def best_threshold(y, scores, grid=DEFAULT_THRESHOLDS) -> float:
     return float(best)
 
 
-def linear_classifier(kind: str, C: float, class_weight="balanced", multinomial: bool = False):
+def linear_classifier(kind: str, C: float, class_weight="balanced", multinomial: bool = False,
+                      random_state: int | None = 13):
     """The linear model under the calibration: logistic regression (default) or
-    a linear SVM, whose margins the sigmoid calibration turns into probabilities."""
+    a linear SVM, whose margins the sigmoid calibration turns into probabilities.
+    ``random_state`` seeds liblinear's shuffling, so the same corpus and settings give the
+    same coefficients to the last bit (unseeded, they differed by about 1e-5 between runs)."""
     if kind == "linear_svm":
-        return LinearSVC(C=C, class_weight=class_weight, max_iter=5000)
+        return LinearSVC(C=C, class_weight=class_weight, max_iter=5000, random_state=random_state)
     if kind != "logreg":
         raise ValueError(f"unknown classifier {kind!r}: use 'logreg' or 'linear_svm'")
     if multinomial:
-        return LogisticRegression(C=C, class_weight=class_weight, max_iter=2000)
-    return LogisticRegression(C=C, class_weight=class_weight, max_iter=2000, solver="liblinear")
+        return LogisticRegression(C=C, class_weight=class_weight, max_iter=2000, random_state=random_state)
+    return LogisticRegression(C=C, class_weight=class_weight, max_iter=2000, solver="liblinear",
+                              random_state=random_state)
 
 
 def _shrink(model):
@@ -174,7 +178,7 @@ class _TaggerBase(BaseEstimator, ClassifierMixin):
         return FeatureVectors(self.vector_table).fit(self.features_)
 
     def _calibrated(self, class_weight="balanced") -> CalibratedClassifierCV:
-        base = linear_classifier(self.classifier, self.C, class_weight)
+        base = linear_classifier(self.classifier, self.C, class_weight, random_state=self.random_state)
         return CalibratedClassifierCV(base, method="sigmoid", cv=3, ensemble=False)
 
     def _calibrated_vectors(self, cv=3) -> CalibratedClassifierCV:
@@ -332,7 +336,7 @@ class SingleLabelTagger(_TaggerBase):
         self.features_ = self._fit_features(X)
         self.vectors_ = self._fit_vectors()
         features = self._transform(X)
-        base = linear_classifier(self.classifier, self.C, multinomial=True)
+        base = linear_classifier(self.classifier, self.C, multinomial=True, random_state=self.random_state)
         cv = StratifiedKFold(3, shuffle=True, random_state=self.random_state)
         self.model_ = _shrink(CalibratedClassifierCV(base, method="sigmoid", cv=cv, ensemble=False)
                               .fit(features, y))
