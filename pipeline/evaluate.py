@@ -24,7 +24,7 @@ from .config import PRACTICES_FILE, SEGMENTS_FILE
 from .config import settings as load_settings
 from .corpus import Taxonomy, load_practices, load_taxonomy, training_text
 from .errors import CorpusError
-from .models import TaggerBundle, load_model
+from .models import TaggerBundle, load_scorer
 
 log = logging.getLogger(__name__)
 
@@ -239,11 +239,13 @@ def evaluate(gold: str | Path | None = None, model: str | TaggerBundle | None = 
     """Score ``model`` (default: the default model) on labelled practices: the
     corpus's held-out split, or every record of ``gold`` (any JSONL of
     practices with ``themes``/``principles``/``pillar``, corpus-style ``text``
-    or seed-style ``title`` + ``sections``)."""
+    or seed-style ``title`` + ``sections``). A model named by folder or version is
+    read as classifying reads it (:func:`pipeline.models.load_scorer`), so the figures
+    are those of what ``hrc classify`` serves."""
     settings = settings or load_settings()
     options = settings["evaluate"]
     taxonomy = taxonomy or load_taxonomy()
-    bundle = model if isinstance(model, TaggerBundle) else load_model(model, taxonomy=taxonomy)
+    bundle = model if hasattr(model, "score_texts") else load_scorer(model, taxonomy=taxonomy)
     corpus = load_practices(PRACTICES_FILE)
     if gold is None:
         records, source = [r for r in corpus if r.get("split") == "test"], f"{PRACTICES_FILE.name} (test split)"

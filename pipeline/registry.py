@@ -18,7 +18,7 @@ from .config import settings as load_settings
 from .corpus import LABEL_SETS, Taxonomy, load_practices, load_taxonomy
 from .errors import ModelError
 from .evaluate import evaluate_bundle
-from .models import default_version, load_model, read_card, resolve, set_default
+from .models import default_version, load_scorer, read_card, resolve, set_default
 
 log = logging.getLogger(__name__)
 #: The figures a promotion must not lose: (label set, metric).
@@ -65,10 +65,11 @@ def _fmt(value, signed: bool = False) -> str:
 
 
 def _load_any_taxonomy(name: str, models_dir: Path):
-    """A model whatever taxonomy version it was trained on (comparison only reads scores)."""
+    """A model whatever taxonomy version it was trained on (comparison only reads scores), read
+    as classifying reads it: its served form when it has one."""
     folder = resolve(name, models_dir)
     card = read_card(folder)
-    return load_model(folder, models_dir, taxonomy=Taxonomy(str(card.get("taxonomy_version")), {}))
+    return load_scorer(folder, models_dir, taxonomy=Taxonomy(str(card.get("taxonomy_version")), {}))
 
 
 def compare(a: str, b: str, practices_file: str | Path = PRACTICES_FILE, models_dir: str | Path = MODELS_DIR,
