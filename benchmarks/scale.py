@@ -122,9 +122,7 @@ def run_one(work: Path, size: int, workers: int, engine: str) -> dict:
     """One `hrc classify` run of a prepared folder; ``engine``: local, dask, fixed (the tiny
     fixed-cost folder) or small (the small-documents folder)."""
     out = work / f"out-{size}-{workers}-{engine}.jsonl"
-    for stale in out.parent.glob(f"{out.name}*"):
-        stale.unlink()
-    for stale in out.parent.glob(f".{out.name}*"):
+    for stale in [*out.parent.glob(f"{out.name}*"), *out.parent.glob(f".{out.name}*")]:   # output, manifest, partial
         stale.unlink()
     folder = work / {"small": f"small-{size}", "fixed": f"fixed-{workers}"}.get(engine, f"docs-{size}")
     extra, cluster = ["--workers", str(workers)], None

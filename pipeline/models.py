@@ -48,7 +48,7 @@ class TaggerBundle:
 
     def score_texts(self, texts: list[str]) -> dict[str, tuple[list[str], Any, Any]]:
         """Per label set: (labels, scores (n, L), predicted mask (n, L)), NumPy arrays."""
-        import numpy as np   # here: the parent of a batch imports this module, and needs no NumPy
+        from .served import top_label_mask   # here: the parent of a batch imports this module, and needs no NumPy
 
         out = {}
         features: dict[int, object] = {}  # estimators sharing one featuriser read the texts once
@@ -64,10 +64,7 @@ class TaggerBundle:
             if hasattr(estimator, "thresholds_"):
                 predicted = proba >= estimator.thresholds_
             else:
-                predicted = np.zeros_like(proba, dtype=bool)
-                top = proba.argmax(axis=1)
-                keep = proba[np.arange(len(top)), top] >= getattr(estimator, "min_score", 0.0)
-                predicted[np.arange(len(top))[keep], top[keep]] = True
+                predicted = top_label_mask(proba, getattr(estimator, "min_score", 0.0))
             out[name] = (labels, proba, predicted)
         return out
 
@@ -145,6 +142,10 @@ def trust_model(folder: str | Path, models_dir: str | Path = MODELS_DIR) -> str:
     return actual
 
 
+def write_card(path: Path, card: dict[str, Any]) -> None:
+    path.write_text(json.dumps(card, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
 def write_model_folder(obj: Any, card: dict[str, Any], folder: str | Path,
                        write_served: Callable[[Path], None] | None = None) -> dict[str, Any]:
     """Pickle ``obj`` with its card into ``folder`` atomically (a staging folder
@@ -166,7 +167,7 @@ def write_model_folder(obj: Any, card: dict[str, Any], folder: str | Path,
             card["served_sha256"] = sha256_file(staging / SERVED_FILE)
         except NotServable as exc:
             log.info("%s: no served form (%s); it will be loaded from its pickle", folder.name, exc)
-    (staging / CARD_FILE).write_text(json.dumps(card, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    write_card(staging / CARD_FILE, card)
     if folder.exists():
         shutil.rmtree(folder)
     staging.rename(folder)
@@ -212,7 +213,7 @@ def add_served_form(folder: str | Path, models_dir: str | Path = MODELS_DIR) -> 
         write(obj, tmp)
     card["served_sha256"] = sha256_file(folder / SERVED_FILE)
     with atomic_path(folder / CARD_FILE) as tmp:
-        tmp.write_text(json.dumps(card, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        write_card(tmp, card)
     return card["served_sha256"]
 
 

@@ -51,6 +51,40 @@ def logistic(x: np.ndarray) -> np.ndarray:
     return 0.5 * (1.0 + np.tanh(0.5 * x))
 
 
+def sigmoid_scores(margin: np.ndarray, a: np.ndarray, c: np.ndarray) -> np.ndarray:
+    """What each of sklearn's sigmoid calibrators computes from linear margins, per column."""
+    return logistic(-(a * margin + c))
+
+
+def class_distribution(scores: np.ndarray, positions: np.ndarray, n_classes: int) -> np.ndarray:
+    """Per-class calibrated scores (laid out at ``positions``) normalised per row, as
+    ``CalibratedClassifierCV.predict_proba`` does: uniform where all are zero, and values a
+    rounding step above 1 clipped to 1."""
+    proba = np.zeros((scores.shape[0], n_classes))
+    proba[:, positions] = scores
+    total = proba.sum(axis=1, keepdims=True)
+    proba = np.divide(proba, total, out=np.full_like(proba, 1.0 / n_classes), where=total != 0)
+    proba[(1.0 < proba) & (proba <= 1.0 + 1e-5)] = 1.0
+    return proba
+
+
+def sharpen(proba: np.ndarray, power: float) -> np.ndarray:
+    """``proba ** power``, renormalised per row: the top class never changes."""
+    if power == 1.0:
+        return proba
+    powered = np.clip(proba, 1e-12, 1.0) ** power
+    return powered / powered.sum(axis=1, keepdims=True)
+
+
+def top_label_mask(proba: np.ndarray, min_score: float) -> np.ndarray:
+    """For a set with at most one label: each row's top class, where it reaches ``min_score``."""
+    predicted = np.zeros_like(proba, dtype=bool)
+    rows, top = np.arange(len(proba)), proba.argmax(axis=1)
+    keep = proba[rows, top] >= min_score
+    predicted[rows[keep], top[keep]] = True
+    return predicted
+
+
 def word_ngrams(tokens: list[str], low: int, high: int) -> list[str]:
     """The n-grams of ``tokens`` for n in [low, high], words joined by one space."""
     grams = list(tokens) if low <= 1 else []
@@ -107,16 +141,13 @@ class Rows:
 
     def hstack(self, other: "Rows") -> "Rows":
         """Columns of ``other`` laid after this matrix's (same rows)."""
-        parts_indices, parts_data = [], []
-        for i in range(self.shape[0]):
-            a, b = self.indptr[i], self.indptr[i + 1]
-            c, d = other.indptr[i], other.indptr[i + 1]
-            parts_indices += [self.indices[a:b], other.indices[c:d] + self.n_columns]
-            parts_data += [self.data[a:b], other.data[c:d]]
-        indptr = self.indptr + other.indptr
-        empty_i, empty_d = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=self.data.dtype)
-        return Rows(indptr, np.concatenate(parts_indices) if parts_indices else empty_i,
-                    np.concatenate(parts_data) if parts_data else empty_d, self.n_columns + other.n_columns)
+        n = self.shape[0]
+        rows = np.concatenate([np.repeat(np.arange(n), np.diff(self.indptr)),
+                               np.repeat(np.arange(n), np.diff(other.indptr))])
+        order = np.argsort(rows, kind="stable")     # row by row, this matrix's columns first
+        indices = np.concatenate([self.indices, other.indices + self.n_columns])[order]
+        data = np.concatenate([self.data, other.data.astype(self.data.dtype)])[order]
+        return Rows(self.indptr + other.indptr, indices, data, self.n_columns + other.n_columns)
 
 
 def rows_from_counts(counts: list[dict[int, float]], n_columns: int, dtype=np.float32) -> Rows:

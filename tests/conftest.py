@@ -40,6 +40,20 @@ def default_model():
     return load_model()
 
 
+@pytest.fixture
+def model_copy(tmp_path):
+    """A copy of the default model folder, with a DEFAULT pointer, to damage or edit."""
+    import shutil
+
+    from pipeline.config import MODELS_DIR
+    from pipeline.models import default_version
+
+    version = default_version()
+    shutil.copytree(MODELS_DIR / version, tmp_path / version)
+    (tmp_path / "DEFAULT").write_text(version)
+    return tmp_path / version
+
+
 @pytest.fixture(scope="session")
 def pdf_dir(tmp_path_factory) -> Path:
     from tests.fixtures.make_pdfs import build_all

@@ -10,14 +10,6 @@ from pipeline.errors import ModelError
 from pipeline.models import default_version, load_model
 
 
-@pytest.fixture
-def model_copy(tmp_path):
-    version = default_version()
-    shutil.copytree(MODELS_DIR / version, tmp_path / version)
-    (tmp_path / "DEFAULT").write_text(version)
-    return tmp_path / version
-
-
 def test_default_model_has_a_complete_card(default_model):
     card = default_model.card
     for key in ("version", "taxonomy_version", "corpus_sha256", "metrics", "libraries", "model_sha256", "train_settings"):

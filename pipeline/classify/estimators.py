@@ -11,7 +11,7 @@ trailing underscore, so ``cross_validate`` and ``GridSearchCV`` work on them.
 from __future__ import annotations
 
 import numpy as np
-from scipy.special import expit, logsumexp
+from scipy.special import logsumexp
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.feature_extraction.text import TfidfVectorizer
@@ -28,14 +28,14 @@ DEFAULT_THRESHOLDS = (0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6)
 MIN_CLASS_EXAMPLES = 3
 
 
-from .stems import COMBINING_MARK, WORD_PATTERN, StemmedWords  # noqa: F401  (pickles name StemmedWords here)
+from ..served import class_distribution, sharpen, sigmoid_scores
+from .stems import WORD_PATTERN, StemmedWords  # noqa: F401  (pickles name StemmedWords here)
 
 
 def _sigmoid_scores(features, W, intercept, a, c) -> np.ndarray:
     """Sigmoid-calibrated linear scores ``expit(-(a * (X @ W + b) + c))``, per column: what
     each of sklearn's sigmoid calibrators computes, in one product."""
-    margin = np.asarray(features @ W, dtype=np.float64) + intercept
-    return expit(-(a * margin + c))
+    return sigmoid_scores(np.asarray(features @ W, dtype=np.float64) + intercept, a, c)
 
 
 def sharpening_power(proba, truth) -> float:
@@ -51,14 +51,6 @@ def sharpening_power(proba, truth) -> float:
         return float(-np.mean(power * picked - logsumexp(power * logs, axis=1)))
 
     return float(minimize_scalar(log_loss, bounds=(0.25, 6.0), method="bounded").x)
-
-
-def sharpen(proba, power: float):
-    """``proba ** power``, renormalised per row: the top class never changes."""
-    if power == 1.0:
-        return proba
-    powered = np.clip(proba, 1e-12, 1.0) ** power
-    return powered / powered.sum(axis=1, keepdims=True)
 
 
 def _proba_over(model, features, classes) -> np.ndarray:
@@ -388,12 +380,7 @@ class SingleLabelTagger(_TaggerBase):
         if form is None:
             return model.predict_proba(features)
         W, intercept, a, c, positions = form
-        proba = np.zeros((features.shape[0], W.shape[1]))
-        proba[:, positions] = _sigmoid_scores(features, W, intercept, a, c)
-        total = proba.sum(axis=1, keepdims=True)
-        proba = np.divide(proba, total, out=np.full_like(proba, 1.0 / proba.shape[1]), where=total != 0)
-        proba[(1.0 < proba) & (proba <= 1.0 + 1e-5)] = 1.0
-        return proba
+        return class_distribution(_sigmoid_scores(features, W, intercept, a, c), positions, W.shape[1])
 
     def _linear_forms(self):
         return self._multiclass_form(self.model_), self._multiclass_form(getattr(self, "vector_model_", None))

@@ -100,12 +100,12 @@ def explain_served(model, text: str, chosen: dict[str, list[str]], top_terms: in
             continue
         sentence_scores = model.scores(name, parts)
         classes = model.sets[name]["classes"]
-        table = model.term_weights(name, labels[0])[0]
+        table = model.table(name)
         row = table.transform([text])             # once per set, not per label
         readable = table.analyzer.surface_forms(text) if hasattr(table.analyzer, "surface_forms") else {}
         out[name] = {}
         for label in labels:
-            coef = model.term_weights(name, label)[1]
+            coef = model.term_weights(name, label)
             j = classes.index(label)
             best = int(np.argmax(sentence_scores[:, j]))
             out[name][label] = {

@@ -18,8 +18,8 @@ from typing import Any
 import numpy as np
 
 from ..errors import ModelError
-from ..served import (NotServable, TfidfTable, WordAnalyzer, logistic, read_served, vectorizer_check,
-                      vectorizer_terms, write_served)
+from ..served import (NotServable, TfidfTable, WordAnalyzer, class_distribution, read_served, sharpen,
+                      sigmoid_scores, top_label_mask, vectorizer_check, vectorizer_terms, write_served)
 from .stems import StemmedWords
 
 MULTI, SINGLE = "multi", "single"
@@ -137,49 +137,41 @@ class ServedTagger:
     def version(self) -> str:
         return self.card.get("version", "unsaved")
 
-    def _margins(self, name: str, features) -> np.ndarray:
+    def _calibrated(self, name: str, features) -> np.ndarray:
         get = self.arrays.get
         margin = features.dot(get(f"{name}.W")).astype(np.float64) + get(f"{name}.intercept")
-        return logistic(-(get(f"{name}.a") * margin + get(f"{name}.c")))
+        return sigmoid_scores(margin, get(f"{name}.a"), get(f"{name}.c"))
 
-    def _multi(self, name: str, features) -> tuple[np.ndarray, np.ndarray]:
-        proba = self._margins(name, features)
-        fixed = self.arrays[f"{name}.fixed"]
-        known = ~np.isnan(fixed)
-        proba[:, known] = fixed[known]
-        return proba, proba >= self.arrays[f"{name}.thresholds"]
+    def _score(self, name: str, features) -> tuple[np.ndarray, np.ndarray]:
+        """(scores, predicted mask) of one label set for already featurised texts."""
+        entry = self.sets[name]
+        if entry["kind"] == MULTI:
+            proba = self._calibrated(name, features)
+            fixed = self.arrays[f"{name}.fixed"]
+            known = ~np.isnan(fixed)
+            proba[:, known] = fixed[known]
+            return proba, proba >= self.arrays[f"{name}.thresholds"]
+        proba = class_distribution(self._calibrated(name, features), self.arrays[f"{name}.positions"],
+                                   len(entry["classes"]))
+        proba = sharpen(proba, entry["power"])
+        return proba, top_label_mask(proba, entry["min_score"])
 
-    def _single(self, name: str, entry: dict[str, Any], features) -> tuple[np.ndarray, np.ndarray]:
-        n, classes = features.shape[0], len(entry["classes"])
-        proba = np.zeros((n, classes))
-        proba[:, self.arrays[f"{name}.positions"]] = self._margins(name, features)
-        total = proba.sum(axis=1, keepdims=True)
-        proba = np.divide(proba, total, out=np.full_like(proba, 1.0 / classes), where=total != 0)
-        proba[(1.0 < proba) & (proba <= 1.0 + 1e-5)] = 1.0
-        if entry["power"] != 1.0:
-            proba = np.clip(proba, 1e-12, 1.0) ** entry["power"]
-            proba /= proba.sum(axis=1, keepdims=True)
-        predicted = np.zeros_like(proba, dtype=bool)
-        top = proba.argmax(axis=1)
-        keep = proba[np.arange(n), top] >= entry["min_score"]
-        predicted[np.arange(n)[keep], top[keep]] = True
-        return proba, predicted
+    def table(self, name: str) -> TfidfTable:
+        """The TF-IDF table a label set reads."""
+        return self.tables[self.sets[name]["table"]]
 
     def scores(self, name: str, texts: list[str]) -> np.ndarray:
         """One label set's scores for ``texts`` (n, L)."""
-        entry = self.sets[name]
-        features = self.tables[entry["table"]].transform(list(texts))
-        return (self._multi(name, features) if entry["kind"] == MULTI else self._single(name, entry, features))[0]
+        return self._score(name, self.table(name).transform(list(texts)))[0]
 
-    def term_weights(self, name: str, label: str) -> tuple[TfidfTable, np.ndarray]:
-        """The table a label set reads and the coefficient of each of its terms for ``label``:
-        a term's share of the label's linear score is its TF-IDF value times this."""
+    def term_weights(self, name: str, label: str) -> np.ndarray:
+        """The coefficient of each term of the set's table for ``label``: a term's share of
+        the label's linear score is its TF-IDF value times this."""
         entry = self.sets[name]
         j = entry["classes"].index(label)
-        W = self.arrays[f"{name}.W"]
         if entry["kind"] == SINGLE:   # columns follow the linear model's classes: find the label's
             j = int(np.flatnonzero(self.arrays[f"{name}.positions"] == j)[0])
-        return self.tables[entry["table"]], W[:, j]
+        return self.arrays[f"{name}.W"][:, j]
 
     def score_texts(self, texts: list[str]) -> dict[str, tuple[list[str], np.ndarray, np.ndarray]]:
         """Per label set: (labels, scores (n, L), predicted mask (n, L)), as TaggerBundle gives."""
@@ -190,9 +182,7 @@ class ServedTagger:
             i = entry["table"]
             if features[i] is None:
                 features[i] = self.tables[i].transform(texts)
-            proba, predicted = (self._multi(name, features[i]) if entry["kind"] == MULTI
-                                else self._single(name, entry, features[i]))
-            out[name] = (list(entry["classes"]), proba, predicted)
+            out[name] = (list(entry["classes"]), *self._score(name, features[i]))
         return out
 
 

@@ -1,5 +1,4 @@
 """The tagger's served form scores as the full model does, loads without a pickle, and is checked."""
-import shutil
 import subprocess
 import sys
 
@@ -59,14 +58,6 @@ def test_explanations_from_the_arrays_equal_the_full_models(default_model, serve
                 assert all(abs(a["weight"] - b["weight"]) <= 1e-4 for a, b in zip(other["terms"], entry["terms"]))
                 compared += 1
     assert compared > 50
-
-
-@pytest.fixture
-def model_copy(tmp_path):
-    version = default_version()
-    shutil.copytree(MODELS_DIR / version, tmp_path / version)
-    (tmp_path / "DEFAULT").write_text(version)
-    return tmp_path / version
 
 
 def test_a_damaged_served_file_is_refused(model_copy):
