@@ -12,7 +12,7 @@ from pathlib import Path
 
 import yaml
 
-from .config import LABELS_FILE, PRACTICES_FILE
+from .config import LABELS_FILE, PRACTICES_FILE, read_yaml
 from .errors import CorpusError
 from .records import read_jsonl
 
@@ -38,7 +38,7 @@ class Taxonomy:
 
 def load_taxonomy(path: str | Path = LABELS_FILE) -> Taxonomy:
     try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        data = read_yaml(Path(path).read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
         raise CorpusError(f"cannot read label file {path}: {exc}") from exc
     sets = {}

@@ -18,7 +18,6 @@ import logging
 import platform
 import shutil
 from dataclasses import dataclass, field
-from importlib import metadata
 from pathlib import Path
 from typing import Any, Callable
 
@@ -80,6 +79,8 @@ def featurise(featuriser, texts: list[str]):
 
 
 def library_versions() -> dict[str, str]:
+    from importlib import metadata   # here, not at the top: a worker never needs it, and it costs 15 ms
+
     versions = {"python": platform.python_version()}
     for package in ("scikit-learn", "numpy", "scipy", "joblib", "spacy", "hrc-pipeline"):
         try:

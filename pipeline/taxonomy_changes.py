@@ -18,7 +18,7 @@ from pathlib import Path
 
 import yaml
 
-from .config import LABELS_FILE, PRACTICES_FILE
+from .config import LABELS_FILE, PRACTICES_FILE, read_yaml
 from .corpus import LABEL_SETS, Taxonomy, load_practices
 from .errors import CorpusError
 from .records import atomic_open, write_jsonl
@@ -34,7 +34,7 @@ HEADER = """# The label sets the pipeline tags practices with.
 
 
 def _read(labels_file: Path) -> dict:
-    return yaml.safe_load(Path(labels_file).read_text(encoding="utf-8"))
+    return read_yaml(Path(labels_file).read_text(encoding="utf-8"))
 
 
 def _write(labels_file: Path, data: dict) -> None:

@@ -120,28 +120,38 @@ class LocalEngine:
             for sandbox in pool:
                 sandbox.start()
             while True:
-                ahead.fill(order)
-                for sandbox in pool:                     # hand out work to idle, ready workers
-                    if sandbox.ready and sandbox.task is None:
-                        task = pending.popleft() if pending else ahead.take_largest(order)
-                        if task is not None:
-                            sandbox.send(task)
+                self._hand_out(pool, ahead, pending, order)
                 busy = [s for s in pool if s.task is not None]
                 if not ahead and not pending and not busy:
                     return
                 if not any(s.ready for s in pool) and time.monotonic() - launched > self.start_timeout:
                     raise WorkerCrashed(f"no worker started within {self.start_timeout:g} s")
+                finished: list[DocumentResult] = []
                 for conn in wait([s.results for s in pool], timeout=self._wait_seconds(busy)):
                     sandbox = next(s for s in pool if s.results is conn)
                     done = self._receive(sandbox, attempts, pending)
                     if done is not None:
-                        yield from order.add(done)
+                        finished += order.add(done)
                 for sandbox in pool:
                     if sandbox.overdue(self.time_limit):
-                        yield from order.add(sandbox.timed_out(self.time_limit))
+                        finished += order.add(sandbox.timed_out(self.time_limit))
+                # Idle workers get their next document before the caller writes these results:
+                # otherwise every write (and each fsync) leaves a worker waiting for the parent.
+                self._hand_out(pool, ahead, pending, order)
+                yield from finished
         finally:
             for sandbox in pool:
                 sandbox.stop(kill=sandbox.task is not None)
+
+    @staticmethod
+    def _hand_out(pool: list[Sandbox], ahead: Lookahead, pending: deque[Task], order: Ordered) -> None:
+        """Give every idle, ready worker a document: a retry first, else the largest startable."""
+        ahead.fill(order)
+        for sandbox in pool:
+            if sandbox.ready and sandbox.task is None:
+                task = pending.popleft() if pending else ahead.take_largest(order)
+                if task is not None:
+                    sandbox.send(task)
 
     def _wait_seconds(self, busy: list[Sandbox]) -> float | None:
         if self.time_limit <= 0 or not busy:
