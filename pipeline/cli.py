@@ -13,7 +13,6 @@ from pathlib import Path
 
 import click
 
-from . import batch, export as export_module
 from .errors import PipelineError
 
 
@@ -35,6 +34,10 @@ def _batch_command(stage: str):
         _setup_logging(quiet, ctx.obj["verbose"])
         from .config import settings
         options = settings(config)
+        if run_options.get("engine", "local") == "local":
+            _start_workers_early(inputs, run_options.get("workers") or options["runner"]["workers"])
+        from . import batch   # after the workers are on their way: its imports overlap their start
+
         if run_options.pop("allow_private_hosts", False):
             options["fetch"]["allow_private_hosts"] = True
         try:
@@ -48,6 +51,21 @@ def _batch_command(stage: str):
                 click.echo(f"  {error['source']}: [{error['code']}] {error['stage']}: {error['reason']}", err=True)
         ctx.exit(1 if summary.failed else 0)
     return command
+
+
+def _start_workers_early(inputs, workers: int | None) -> None:
+    """Start the local engine's workers before the batch machinery is imported (see
+    :mod:`pipeline.runner.spawn`): one per input named, as many as asked for a folder."""
+    from .runner.spawn import cores, start_early
+
+    wanted = workers or cores()
+    named = 0
+    for source in inputs:
+        if Path(source).is_dir():
+            named = wanted
+            break
+        named += 1
+    start_early(min(wanted, named))
 
 
 def _run_options(command):
@@ -239,7 +257,9 @@ def export(run_file, output, layout, themes, principles, countries, min_score, i
 
     try:
         if include_errors:
-            count = export_module.export(run_file, output, include_errors)
+            from .export import export as export_errors
+
+            count = export_errors(run_file, output, include_errors)
         else:
             count = export_fn(run_file, output, layout, Filters(list(themes), list(principles), list(countries),
                                                                 min_score), LABELS_FILE)

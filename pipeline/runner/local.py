@@ -14,7 +14,6 @@ default, then recorded as an error: every input comes out exactly once.
 from __future__ import annotations
 
 import logging
-import os
 import time
 from collections import deque
 from pathlib import Path
@@ -23,6 +22,7 @@ from typing import Any, Iterable, Iterator
 
 from ..errors import PipelineError, WorkerCrashed
 from .sandbox import Sandbox
+from .spawn import cores
 from .work import DocumentResult, Task
 
 log = logging.getLogger(__name__)
@@ -30,10 +30,7 @@ log = logging.getLogger(__name__)
 
 def default_workers() -> int:
     """All the cores this process may use."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:
-        return os.cpu_count() or 1
+    return cores()
 
 
 class Ordered:

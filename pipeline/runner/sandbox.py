@@ -20,19 +20,13 @@ import subprocess
 import sys
 import time
 from multiprocessing.connection import Connection
-from pathlib import Path
 from typing import Any
 
 from ..errors import ModelError, PipelineError, WorkerCrashed
+from .spawn import spawn, take
 from .work import DocumentResult, Task, failed
 
 log = logging.getLogger(__name__)
-PACKAGE_ROOT = Path(__file__).resolve().parents[2]
-# Numerical libraries start a thread per core in every process; with a worker per core those
-# threads only contend (documents ran 20% slower with OpenBLAS's pool, even with one worker).
-# A value the user set is kept.
-THREAD_LIMITS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
-
 
 class Sandbox:
     """Parent-side handle of one worker process.
@@ -55,19 +49,10 @@ class Sandbox:
 
     # -- life cycle -------------------------------------------------------
     def start(self) -> None:
-        task_read, task_write = os.pipe()
-        result_read, result_write = os.pipe()
-        env = dict(os.environ, PYTHONPATH=os.pathsep.join(
-            [str(PACKAGE_ROOT)] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]))
-        for name in THREAD_LIMITS:   # one document at a time per core: no thread pools inside a worker
-            env.setdefault(name, "1")
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "pipeline.runner.sandbox", str(task_read), str(result_write)],
-            pass_fds=(task_read, result_write), stdin=subprocess.DEVNULL, env=env)
-        os.close(task_read)
-        os.close(result_write)
-        self.tasks = Connection(task_write, readable=False)
-        self.results = Connection(result_read, writable=False)
+        child = take() or spawn()   # a worker the command line started early, if there is one
+        self.process = child.process
+        self.tasks = Connection(child.task_fd, readable=False)
+        self.results = Connection(child.result_fd, writable=False)
         self.ready, self.task = False, None
         self.tasks.send(self.init)
 
@@ -201,7 +186,6 @@ WARM_UP_TEXT = (b"Tenant advice desks\n\nIn Lyon, France, the city opened advice
 def _warm_up(init: dict[str, Any], model: Any) -> None:
     """Run a tiny document once, so lazily built tables (places, matchers) exist and the PDF and
     web libraries are imported before the clock of the first real document starts."""
-    from ..extract import pdf, web  # noqa: F401
     from .work import run_document
 
     run_document(Task(-1, "warm-up.txt", WARM_UP_TEXT), init["stage"], model, init["settings"], init["unit"])
@@ -219,6 +203,13 @@ def child_main(task_fd: int, result_fd: int) -> None:
     _die_with_parent()
     tasks, results = Connection(task_fd, writable=False), Connection(result_fd, readable=False)
     sys.stdout = sys.stderr  # nothing a library prints may reach the parent's output
+    # Import before waiting for the init: a worker started early (see .spawn) does this while
+    # the parent is still importing its own modules.
+    from ..classify import served  # noqa: F401  (NumPy: what most of a worker's start is)
+    from ..extract import pdf, web  # noqa: F401
+    from ..models import TaggerBundle, load_scorer
+    from .work import run_document
+
     try:
         init = tasks.recv()
     except EOFError:
@@ -227,9 +218,6 @@ def child_main(task_fd: int, result_fd: int) -> None:
         os.chdir(init["cwd"])  # relative input paths mean what they meant where `hrc` was started
     logging.basicConfig(level=init.get("log_level", logging.WARNING), stream=sys.stderr,
                         format=f"%(levelname)s %(name)s[worker {os.getpid()}]: %(message)s")
-    from ..models import TaggerBundle, load_scorer
-    from .work import run_document
-
     model = init.get("model")
     if init["stage"] == "classify" and not isinstance(model, TaggerBundle):
         try:   # the served arrays when the model has them: no scikit-learn import, no unpickle
