@@ -3,7 +3,7 @@
 Usage:
     python corpus/tools/adjudicate.py agreement THIRD.jsonl...
     python corpus/tools/adjudicate.py questions THIRD.jsonl... --chunks 8 --out-dir DIR
-    python corpus/tools/adjudicate.py apply THIRD.jsonl... --answers ANSWERS.jsonl... [-o corpus/practices.jsonl]
+    python corpus/tools/adjudicate.py apply THIRD.jsonl... --answers ANSWERS.jsonl... [-o corpus/practices.jsonl] [--second-by writer]
 
 Why: one annotator's labels are noisy (two annotators following the same guide
 agree on about 85% of theme labels), and a model trained and scored on one
@@ -17,6 +17,10 @@ disputed labels but not who proposed which: ``questions`` writes those
 questions, ``apply`` takes the answers, one {"id", "themes": {label: bool},
 "principles": {label: bool}, "pillar": value} per line. Every question must be
 answered, and nothing else, or nothing is written.
+
+In the third writing round (batches r15 and up) the writer labelled each practice from the
+guide and one blind annotator labelled it again; the vote is the same, with the writer's labels
+in the place of the second pass (``--second-by writer`` records that in ``passes``).
 
 Each record keeps its provenance in ``passes``: the second and third pass's
 labels and the adjudicated answers, so the datasheet can report the agreement
@@ -137,6 +141,9 @@ def main() -> None:
     parser.add_argument("--chunks", type=int, default=1)
     parser.add_argument("--out-dir", default=".")
     parser.add_argument("-o", "--output", default="corpus/practices.jsonl")
+    parser.add_argument("--second-by", choices=("annotator", "writer"), default="annotator",
+                        help="whose labels the records hold: a second blind annotator's, or (third writing "
+                             "round) the writer's, given from the guide; recorded in passes")
     args = parser.parse_args()
     taxonomy = load_taxonomy()
     try:
@@ -161,6 +168,9 @@ def main() -> None:
         if problems:
             sys.exit("\n".join(problems[:50]) + f"\n{len(problems)} problem(s): nothing written")
         counts = apply_vote(records, third, answers, taxonomy)
+        if args.second_by == "writer":
+            for record in records:
+                record["passes"]["second_by"] = "writer"
         write_jsonl(args.output, records)
         for name in SETS:
             print(f"{name}: {counts[name][0]} -> {counts[name][1]} labels", file=sys.stderr)

@@ -69,23 +69,32 @@ def relabel_lines(practices: list[dict]) -> list[str]:
 
 
 def vote_lines(practices: list[dict]) -> list[str]:
-    """The third pass (``tools/adjudicate.py``): how far two annotators following the same guide
-    agree, and how many labels the adjudicator settled."""
-    voted = [p for p in practices if p.get("passes")]
-    if not voted:
-        return []
-    lines = [f"Third-pass annotation: {len(voted)} practices labelled again, blind, by a third annotator from "
-             "the same guide; where the second and third pass disagree an adjudicator decided each disputed "
-             "label (`tools/adjudicate.py`). Agreement between the second and third pass, the annotators' own "
-             "noise level:", "",
-             "| label set | agreement | disputed labels | kept by the adjudicator |", "|---|---|---|---|"]
-    figures = agreement(voted, {p["id"]: p["passes"]["third"] for p in voted})
-    for name in ("themes", "principles"):
-        answers = [(p["passes"].get("adjudicated") or {}).get(name) or {} for p in voted]
-        disputed, upheld = sum(map(len, answers)), sum(sum(map(bool, a.values())) for a in answers)
-        lines.append(f"| {name} | micro-F1 {figures[name]:.3f} | {disputed} | {upheld} |")
-    different = len(voted) - round(figures["pillar"] * len(voted))
-    lines += [f"| pillar | accuracy {figures['pillar']:.3f} | {different} | |", ""]
+    """The votes (``tools/adjudicate.py``): how far two annotators following the same guide agree,
+    and how many labels the adjudicator settled. Batches r1..r14 and b1..b8 voted between a second
+    and a third blind pass; the third writing round (r15 and up) between the writer, labelling by
+    the guide, and one blind annotator (``passes["second_by"] == "writer"``)."""
+    lines = []
+    groups = [("blind", "Third-pass annotation: {n} practices labelled again, blind, by a third annotator from "
+                        "the same guide; where the second and third pass disagree an adjudicator decided each "
+                        "disputed label (`tools/adjudicate.py`). Agreement between the second and third pass, "
+                        "the annotators' own noise level:"),
+              ("writer", "Third writing round: {n} practices labelled by their writer from the annotation guide "
+                         "and again, blind, by an annotator who saw only title and text; an adjudicator decided "
+                         "each label the two disagreed on. Agreement between writer and annotator:")]
+    for kind, heading in groups:
+        voted = [p for p in practices if p.get("passes")
+                 and (p["passes"].get("second_by") == "writer") == (kind == "writer")]
+        if not voted:
+            continue
+        lines += [heading.format(n=len(voted)), "",
+                  "| label set | agreement | disputed labels | kept by the adjudicator |", "|---|---|---|---|"]
+        figures = agreement(voted, {p["id"]: p["passes"]["third"] for p in voted})
+        for name in ("themes", "principles"):
+            answers = [(p["passes"].get("adjudicated") or {}).get(name) or {} for p in voted]
+            disputed, upheld = sum(map(len, answers)), sum(sum(map(bool, a.values())) for a in answers)
+            lines.append(f"| {name} | micro-F1 {figures[name]:.3f} | {disputed} | {upheld} |")
+        different = len(voted) - round(figures["pillar"] * len(voted))
+        lines += [f"| pillar | accuracy {figures['pillar']:.3f} | {different} | |", ""]
     return lines
 
 
