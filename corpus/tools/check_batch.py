@@ -107,7 +107,7 @@ def record_problems(record: dict, taxonomy) -> list[str]:
     return problems
 
 
-def batch_problems(records: list[dict], taxonomy, corpus: list[dict]) -> list[str]:
+def batch_problems(records: list[dict], taxonomy, corpus: list[dict], min_countries: int = 25) -> list[str]:
     problems = []
     for name, minimum in BATCH_MINIMUM.items():
         counts = Counter(l for r in records for l in (r.get(name) if isinstance(r.get(name), list)
@@ -122,8 +122,8 @@ def batch_problems(records: list[dict], taxonomy, corpus: list[dict]) -> list[st
         problems.append(f"batch: only {short:.0%} of texts under 90 words (want at least 15%)")
     if long < 0.15:
         problems.append(f"batch: only {long:.0%} of texts over 300 words (want at least 15%)")
-    if len({r["country"] for r in records}) < 25:
-        problems.append("batch: fewer than 25 countries")
+    if len({r["country"] for r in records}) < min_countries:
+        problems.append(f"batch: fewer than {min_countries} countries")
     texts = [r["text"] for r in records]
     for i, j, score in near_duplicates(texts + [c["text"] for c in corpus]):
         if i < len(texts):
@@ -138,6 +138,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("batch")
     parser.add_argument("--final", action="store_true")
+    parser.add_argument("--min-countries", type=int, default=25,
+                        help="countries a batch must span (lower for a batch set in one world region)")
     args = parser.parse_args()
     taxonomy = load_taxonomy()
     records, problems = [], []
@@ -148,7 +150,7 @@ def main() -> int:
         records.append(record)
         problems += [f"{record.get('id', f'line {number}')}: {p}" for p in record_problems(record, taxonomy)]
     if args.final and records:
-        problems += batch_problems(records, taxonomy, load_practices(PRACTICES_FILE))
+        problems += batch_problems(records, taxonomy, load_practices(PRACTICES_FILE), args.min_countries)
     for problem in problems:
         print(problem)
     styles = Counter(r.get("style") for r in records)
