@@ -29,6 +29,7 @@ import sys
 import tempfile
 import threading
 import time
+from itertools import repeat
 from pathlib import Path
 
 import psutil
@@ -158,7 +159,8 @@ def fastest(tried: dict[tuple, list[dict]], order: list[tuple]) -> list[dict]:
     for key in order:
         if key not in tried:
             continue
-        row = dict(min(tried[key], key=lambda r: r["wall_s"]), walls=[r["wall_s"] for r in tried[key]])
+        row = dict(min(tried[key], key=lambda r: r["wall_s"]), walls=[r["wall_s"] for r in tried[key]],
+                   fresh=[bool(r.get("fresh_cluster")) for r in tried[key]])
         rows.append(row)
     for row in rows:
         fixed = next((r["wall_s"] for r in rows if r["documents_kind"] == "fixed cost" and r["workers"] == row["workers"]),
@@ -233,7 +235,8 @@ def report(rows: list[dict], pool: list[Path], small: list[Path], out: Path) -> 
     def paired(slow: dict, fast: dict) -> str:
         """The ratio within each round (the two runs minutes apart, so under the same load) and
         their median: steadier than fastest over fastest when one lucky run sets a fastest."""
-        ratios = [round(a / b, 2) for a, b in zip(slow.get("walls", []), fast.get("walls", []))]
+        pairs = zip(slow.get("walls", []), fast.get("walls", []), slow.get("fresh") or repeat(False))
+        ratios = [round(a / b, 2) for a, b, fresh in pairs if not fresh]   # a fresh cluster's run is listed apart
         return f"{statistics.median(ratios):.2f} ({', '.join(map(str, ratios))})" if len(ratios) > 1 else "-"
 
     checks = []

@@ -55,16 +55,20 @@ def _batch_command(stage: str):
 
 def _start_workers_early(inputs, workers: int | None) -> None:
     """Start the local engine's workers before the batch machinery is imported (see
-    :mod:`pipeline.runner.spawn`): one per input named, as many as asked for a folder."""
+    :mod:`pipeline.runner.spawn`): one per input, up to the worker count. A run that needs fewer
+    (a resumed run, a folder of other files) stops the rest as soon as its own have started."""
     from .runner.spawn import cores, start_early
 
     wanted = workers or cores()
     named = 0
     for source in inputs:
-        if Path(source).is_dir():
-            named = wanted
+        if source != "-" and Path(source).is_dir():   # its files, counted only as far as needed
+            named += sum(1 for _ in zip(range(wanted), (p for p in Path(source).rglob("*")
+                                                        if p.is_file() and not p.name.startswith("."))))
+        else:
+            named += 1
+        if named >= wanted:
             break
-        named += 1
     start_early(min(wanted, named))
 
 

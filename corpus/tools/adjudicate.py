@@ -167,9 +167,10 @@ def main() -> None:
         problems = answer_problems(questions(records, third), answers)
         if problems:
             sys.exit("\n".join(problems[:50]) + f"\n{len(problems)} problem(s): nothing written")
+        earlier = {r["id"]: r.get("passes") for r in records}
         counts = apply_vote(records, third, answers, taxonomy)
-        if args.second_by == "writer":
-            for record in records:
+        for record in records:   # a re-run without the flag keeps what an earlier one recorded
+            if args.second_by == "writer" or (earlier.get(record["id"]) or {}).get("second_by") == "writer":
                 record["passes"]["second_by"] = "writer"
         write_jsonl(args.output, records)
         for name in SETS:

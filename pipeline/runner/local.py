@@ -22,7 +22,7 @@ from typing import Any, Iterable, Iterator
 
 from ..errors import PipelineError, WorkerCrashed
 from .sandbox import Sandbox
-from .spawn import cores
+from .spawn import cores, release_unused
 from .work import DocumentResult, Task
 
 log = logging.getLogger(__name__)
@@ -116,6 +116,7 @@ class LocalEngine:
         try:
             for sandbox in pool:
                 sandbox.start()
+            release_unused()   # workers the command line started early that this run does not need
             while True:
                 self._hand_out(pool, ahead, pending, order)
                 busy = [s for s in pool if s.task is not None]

@@ -54,7 +54,10 @@ class Sandbox:
         self.tasks = Connection(child.task_fd, readable=False)
         self.results = Connection(child.result_fd, writable=False)
         self.ready, self.task = False, None
-        self.tasks.send(self.init)
+        try:
+            self.tasks.send(self.init)
+        except OSError:   # it died before reading its init: the EOF on its results says so
+            log.debug("worker %s exited before its init was sent", self.process.pid)
 
     def stop(self, kill: bool = False) -> None:
         """Close the pipes (an idle child then exits); ``kill`` ends a busy one at once."""
@@ -198,22 +201,27 @@ def _exit_now() -> None:
     os._exit(0)
 
 
-def child_main(task_fd: int, result_fd: int) -> None:
+def _import_libraries() -> None:
+    from ..classify import served  # noqa: F401  (NumPy: what most of a worker's start is)
+    from ..extract import pdf, web  # noqa: F401
+    from ..models import load_scorer  # noqa: F401
+    from .work import run_document  # noqa: F401
+
+
+def child_main(task_fd: int, result_fd: int, preload: bool = False) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when a run stops
     _die_with_parent()
     tasks, results = Connection(task_fd, writable=False), Connection(result_fd, readable=False)
     sys.stdout = sys.stderr  # nothing a library prints may reach the parent's output
-    # Import before waiting for the init: a worker started early (see .spawn) does this while
-    # the parent is still importing its own modules.
-    from ..classify import served  # noqa: F401  (NumPy: what most of a worker's start is)
-    from ..extract import pdf, web  # noqa: F401
-    from ..models import TaggerBundle, load_scorer
-    from .work import run_document
-
+    if preload:   # started early (see .spawn): import while the parent still imports its own modules
+        _import_libraries()
     try:
         init = tasks.recv()
     except EOFError:
         return
+    from ..models import TaggerBundle, load_scorer
+    from .work import run_document
+
     if init.get("cwd") and os.path.isdir(init["cwd"]):
         os.chdir(init["cwd"])  # relative input paths mean what they meant where `hrc` was started
     logging.basicConfig(level=init.get("log_level", logging.WARNING), stream=sys.stderr,
@@ -240,6 +248,6 @@ def child_main(task_fd: int, result_fd: int) -> None:
 
 if __name__ == "__main__":
     try:
-        child_main(int(sys.argv[1]), int(sys.argv[2]))
+        child_main(int(sys.argv[1]), int(sys.argv[2]), preload=sys.argv[3:4] == ["preload"])
     except (BrokenPipeError, EOFError):
         pass  # the parent went away (run over, stopped or killed): nothing left to report to

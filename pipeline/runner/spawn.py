@@ -34,26 +34,42 @@ def cores() -> int:
 
 class Child:
     """A started worker process and the parent's ends of its two pipes (raw descriptors:
-    ``task_fd`` the parent writes tasks to, ``result_fd`` it reads results from)."""
+    ``task_fd`` the parent writes tasks to, ``result_fd`` it reads results from), with the
+    conditions it was started under: an early worker is only taken by a run under the same."""
 
-    __slots__ = ("process", "task_fd", "result_fd")
+    __slots__ = ("process", "task_fd", "result_fd", "started_under")
 
-    def __init__(self, process: subprocess.Popen, task_fd: int, result_fd: int):
+    def __init__(self, process: subprocess.Popen, task_fd: int, result_fd: int, started_under: tuple):
         self.process, self.task_fd, self.result_fd = process, task_fd, result_fd
+        self.started_under = started_under
 
 
-def spawn() -> Child:
-    """Start one worker process (``python -m pipeline.runner.sandbox``); it waits for its init."""
+def _conditions() -> tuple:
+    """What a worker inherits at its start and a run may rely on: interpreter, folder, environment."""
+    return sys.executable, os.getcwd(), tuple(sorted(os.environ.items()))
+
+
+def spawn(preload: bool = False) -> Child:
+    """Start one worker process (``python -m pipeline.runner.sandbox``); it waits for its init.
+
+    ``preload``: the worker imports its libraries before reading the init, for workers started
+    ahead of their run. Otherwise it reads the init first, so the parent's write of a large
+    init (a model object, megabytes) never waits for the worker's imports."""
     task_read, task_write = os.pipe()
-    result_read, result_write = os.pipe()
+    try:
+        result_read, result_write = os.pipe()
+    except BaseException:
+        os.close(task_read)
+        os.close(task_write)
+        raise
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(
         [str(PACKAGE_ROOT)] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]))
     for name in THREAD_LIMITS:   # one document at a time per core: no thread pools inside a worker
         env.setdefault(name, "1")
+    command = [sys.executable, "-m", "pipeline.runner.sandbox", str(task_read), str(result_write)]
     try:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "pipeline.runner.sandbox", str(task_read), str(result_write)],
-            pass_fds=(task_read, result_write), stdin=subprocess.DEVNULL, env=env)
+        process = subprocess.Popen(command + (["preload"] if preload else []),
+                                   pass_fds=(task_read, result_write), stdin=subprocess.DEVNULL, env=env)
     except BaseException:
         for fd in (task_write, result_read):
             os.close(fd)
@@ -61,29 +77,46 @@ def spawn() -> Child:
     finally:
         os.close(task_read)
         os.close(result_write)
-    return Child(process, task_write, result_read)
+    return Child(process, task_write, result_read, _conditions())
 
 
 _EARLY: list[Child] = []
+_AT_EXIT: list[bool] = []
 
 
 def start_early(count: int) -> None:
-    """Start ``count`` workers now, for the run this process is about to make. Workers it never
-    takes are stopped when the process exits (they would also stop on their own: end of file
-    on their task pipe)."""
-    if not _EARLY:
-        atexit.register(_stop_unused)
-    _EARLY.extend(spawn() for _ in range(max(0, count)))
+    """Start ``count`` workers now, for the run this process is about to make. The run takes
+    what it needs and calls :func:`release_unused`; any left are stopped when the process exits
+    (they would also stop on their own: end of file on their task pipe)."""
+    if not _AT_EXIT:
+        atexit.register(release_unused)
+        _AT_EXIT.append(True)
+    _EARLY.extend(spawn(preload=True) for _ in range(max(0, count)))
 
 
 def take() -> Child | None:
-    """An early worker that is still alive, or None."""
+    """An early worker that is alive and was started under this process's present conditions."""
+    now = _conditions() if _EARLY else None
     while _EARLY:
         child = _EARLY.pop(0)
-        if child.process.poll() is None:
+        if child.process.poll() is None and child.started_under == now:
             return child
-        _close(child)
+        _stop(child)
     return None
+
+
+def release_unused() -> None:
+    """Stop the early workers no run took (a folder held fewer inputs than there are workers, or
+    a resumed run had little left), so they do not sit in memory through the run."""
+    while _EARLY:
+        _stop(_EARLY.pop())
+
+
+def _stop(child: Child) -> None:
+    _close(child)
+    if child.process.poll() is None:
+        child.process.kill()
+    child.process.wait()
 
 
 def _close(child: Child) -> None:
@@ -92,11 +125,3 @@ def _close(child: Child) -> None:
             os.close(fd)
         except OSError:
             pass
-
-
-def _stop_unused() -> None:
-    while _EARLY:
-        child = _EARLY.pop()
-        _close(child)
-        child.process.kill()
-        child.process.wait()

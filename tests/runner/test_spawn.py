@@ -6,11 +6,18 @@ import sys
 import time
 
 import psutil
+import pytest
 
 from pipeline import batch
 from pipeline.runner import spawn
 from tests.runner.conftest import fast_settings, read_jsonl, write_variants
 from tests.runner.test_local import in_process, sandboxes
+
+
+@pytest.fixture(autouse=True)
+def no_early_workers_left():
+    yield
+    spawn.release_unused()   # a failed test must not hand its workers to the next one
 
 
 def test_a_run_uses_the_workers_started_early(tmp_path, monkeypatch):
@@ -51,3 +58,21 @@ def test_the_command_line_starts_workers_before_importing_the_batch_machinery():
     done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
+
+
+def test_early_workers_a_run_does_not_need_are_stopped_when_it_starts(tmp_path):
+    """A resumed run, or a folder with fewer files than workers: the extra early workers go."""
+    sources = write_variants(tmp_path / "in", 1)
+    spawn.start_early(3)
+    early = [child.process for child in spawn._EARLY]
+    summary = batch.run(sources, tmp_path / "out.jsonl", stage="extract", settings=fast_settings(), workers=1,
+                        quiet=True)
+    assert summary.succeeded == 1
+    assert not spawn._EARLY
+    assert all(process.poll() is not None for process in early)
+
+
+def test_an_early_worker_started_under_another_environment_is_not_taken(monkeypatch):
+    spawn.start_early(1)
+    monkeypatch.setenv("HRC_CONFIG_SOMETHING_ELSE", "1")
+    assert spawn.take() is None and not spawn._EARLY
