@@ -189,6 +189,7 @@ WARM_UP_TEXT = (b"Tenant advice desks\n\nIn Lyon, France, the city opened advice
 def _warm_up(init: dict[str, Any], model: Any) -> None:
     """Run a tiny document once, so lazily built tables (places, matchers) exist and the PDF and
     web libraries are imported before the clock of the first real document starts."""
+    from ..extract import pdf, web  # noqa: F401
     from .work import run_document
 
     run_document(Task(-1, "warm-up.txt", WARM_UP_TEXT), init["stage"], model, init["settings"], init["unit"])
