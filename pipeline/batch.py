@@ -91,9 +91,10 @@ def _engine(name: str, init: dict, settings: dict, workers: int | None, schedule
                   crash_retries=int(limits["retries_after_worker_crash"]),
                   start_timeout=float(runner["worker_start_seconds"]))
     if name == "local":
-        from .runner.local import LocalEngine, default_workers
+        from .runner.local import LocalEngine
+        from .runner.spawn import cores
 
-        count = max(1, min(workers or runner["workers"] or default_workers(), inputs))  # no idle warm-ups
+        count = max(1, min(workers or runner["workers"] or cores(), inputs))  # no idle warm-ups
         return LocalEngine(init, count, window_per_worker=runner["window_per_worker"], **common)
     if name == "dask":
         from .runner.dask_engine import DaskEngine

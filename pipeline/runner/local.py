@@ -22,15 +22,10 @@ from typing import Any, Iterable, Iterator
 
 from ..errors import PipelineError, WorkerCrashed
 from .sandbox import Sandbox
-from .spawn import cores, release_unused
+from .spawn import release_unused
 from .work import DocumentResult, Task
 
 log = logging.getLogger(__name__)
-
-
-def default_workers() -> int:
-    """All the cores this process may use."""
-    return cores()
 
 
 class Ordered:

@@ -81,16 +81,17 @@ def spawn(preload: bool = False) -> Child:
 
 
 _EARLY: list[Child] = []
-_AT_EXIT: list[bool] = []
+_stop_at_exit_registered = False
 
 
 def start_early(count: int) -> None:
     """Start ``count`` workers now, for the run this process is about to make. The run takes
     what it needs and calls :func:`release_unused`; any left are stopped when the process exits
     (they would also stop on their own: end of file on their task pipe)."""
-    if not _AT_EXIT:
+    global _stop_at_exit_registered
+    if not _stop_at_exit_registered:
         atexit.register(release_unused)
-        _AT_EXIT.append(True)
+        _stop_at_exit_registered = True
     _EARLY.extend(spawn(preload=True) for _ in range(max(0, count)))
 
 

