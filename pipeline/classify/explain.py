@@ -105,7 +105,7 @@ def explain_served(model, text: str, chosen: dict[str, list[str]], top_terms: in
         readable = table.analyzer.surface_forms(text) if hasattr(table.analyzer, "surface_forms") else {}
         out[name] = {}
         for label in labels:
-            coef = model.term_weights(name, label)
+            coef = model.term_weights(name, label, row)
             j = classes.index(label)
             best = int(np.argmax(sentence_scores[:, j]))
             out[name][label] = {

@@ -147,3 +147,61 @@ def test_a_served_file_whose_arrays_do_not_fit_is_a_clear_error(tmp_path):
     write_served(tmp_path / "regex.npz", meta, arrays)
     with pytest.raises(ModelError, match="token pattern"):
         ServedTagger.load(tmp_path / "regex.npz")
+
+
+@pytest.fixture(scope="module")
+def small_blend():
+    """A blend of stems and word vectors (vector share 0.3) on 400 training practices: its
+    pickle, and its served form read back from a file."""
+    from pipeline.config import settings
+    from pipeline.classify.served import save_served_tagger
+    from pipeline.corpus import load_taxonomy
+    from pipeline.train import fit_bundle
+
+    train_settings = dict(settings()["train"], vector_weight=0.3, cv_folds=3, max_word_features=8000)
+    records = [r for r in load_practices() if r.get("split") == "train"][:400]
+    bundle = fit_bundle(records, load_taxonomy(), train_settings)
+    assert bundle.estimators["pillar"].blend_power_ != 1.0     # the pillar's sharpening is served too
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / SERVED_FILE
+        save_served_tagger(bundle, path)
+        return bundle, ServedTagger.load(path)
+
+
+def test_a_blend_with_word_vectors_is_served_with_the_same_scores(small_blend):
+    bundle, served = small_blend
+    assert served.vectors and all("vectors" in entry for entry in served.sets.values())
+    texts = [training_text(r) for r in load_practices() if r.get("split") == "test"][:300]
+    texts += ["", "Zzyzx qwerty.", "Ünïcödé façade of İstanbul's city hall ™ " * 3]
+    full, fast = bundle.score_texts(texts), served.score_texts(texts)
+    for name in full:
+        labels, proba, predicted = full[name]
+        assert fast[name][0] == labels
+        np.testing.assert_allclose(fast[name][1], proba, atol=1e-5)
+        assert (fast[name][2] == predicted).all(), name
+    # the vector view moves the scores: a served form that dropped it would not pass the above
+    text_only = served._view_scores("themes", "", served.tables[0].transform(texts[:50]))
+    assert np.abs(text_only - fast["themes"][1][:50]).max() > 0.02
+
+
+def test_a_blends_explanations_from_the_arrays_equal_its_pickles(small_blend):
+    from pipeline.classify.explain import explain
+
+    bundle, served = small_blend
+    compared = 0
+    for record in [r for r in load_practices() if r.get("split") == "test"][:15]:
+        text = training_text(record)
+        chosen = {name: [label for label, hit in zip(labels, predicted[0]) if hit]
+                  for name, (labels, _, predicted) in served.score_texts([text]).items()}
+        full, fast = explain(bundle, text, chosen), explain(served, text, chosen)
+        for name in full:
+            for label, entry in full[name].items():
+                assert [t["term"] for t in fast[name][label]["terms"]] == [t["term"] for t in entry["terms"]]
+                assert all(abs(a["weight"] - b["weight"]) <= 1e-4
+                           for a, b in zip(fast[name][label]["terms"], entry["terms"]))
+                assert fast[name][label]["sentence"] == entry["sentence"]
+                compared += 1
+    assert compared > 20
