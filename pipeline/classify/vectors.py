@@ -39,6 +39,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from ..config import MODELS_DIR, PRACTICES_FILE
 from ..errors import ModelError
 from ..models import library_versions, sha256_file
+from ..served import unit_rows
 
 log = logging.getLogger(__name__)
 
@@ -144,10 +145,7 @@ class FeatureVectors(BaseEstimator, TransformerMixin):
         return state
 
     def transform(self, features):
-        vectors = np.asarray(features @ self._dense(), dtype=np.float32)
-        norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-        norms[norms == 0] = 1.0
-        return vectors / norms
+        return unit_rows(np.asarray(features @ self._dense(), dtype=np.float32))
 
     def get_feature_names_out(self, input_features=None):
         return np.array([f"vector_{i}" for i in range(self.scale_.size)], dtype=object)

@@ -150,11 +150,11 @@ def test_a_served_file_whose_arrays_do_not_fit_is_a_clear_error(tmp_path):
 
 
 @pytest.fixture(scope="module")
-def small_blend():
+def small_blend(tmp_path_factory):
     """A blend of stems and word vectors (vector share 0.3) on 400 training practices: its
     pickle, and its served form read back from a file."""
-    from pipeline.config import settings
     from pipeline.classify.served import save_served_tagger
+    from pipeline.config import settings
     from pipeline.corpus import load_taxonomy
     from pipeline.train import fit_bundle
 
@@ -162,13 +162,9 @@ def small_blend():
     records = [r for r in load_practices() if r.get("split") == "train"][:400]
     bundle = fit_bundle(records, load_taxonomy(), train_settings)
     assert bundle.estimators["pillar"].blend_power_ != 1.0     # the pillar's sharpening is served too
-    import tempfile
-    from pathlib import Path
-
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / SERVED_FILE
-        save_served_tagger(bundle, path)
-        return bundle, ServedTagger.load(path)
+    path = tmp_path_factory.mktemp("blend") / SERVED_FILE
+    save_served_tagger(bundle, path)
+    return bundle, ServedTagger.load(path)
 
 
 def test_a_blend_with_word_vectors_is_served_with_the_same_scores(small_blend):
